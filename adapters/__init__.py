@@ -1,0 +1,1 @@
+"""Pure readers of pasted access failures: normalise, recognise the provider, classify."""

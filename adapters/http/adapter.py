@@ -1,0 +1,193 @@
+"""The generic HTTP adapter: the last in the registry, for any API's 401, 403, 407 or CORS error.
+
+Reads, in order of trust: a browser CORS message; the WWW-Authenticate challenge (RFC 9110
+§11.6.1; RFC 6750 §3.1 `error=` values); OAuth / GraphQL / common API error bodies
+(`{"error":"invalid_client"}`, `{"errors":[{"type":"FORBIDDEN"}]}`, `{"message":"Bad
+credentials"}`); phrases in the text; and last the status code alone (evidence `inferred`).
+A 403 or 429 that is a rate limit is recognised and answered with `reason: None`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar, Final
+
+from adapters.base import Category, Diagnosis, FindingsBuilder, Payload
+from adapters.http.body import OAUTH_ERRORS, SLACK_ERRORS, BodySignal, read_body, required_scope_in_text
+from adapters.http.challenge import Challenge, parse_challenges
+from adapters.http.cors import read_cors
+from adapters.http.phrases import Phrase, find_phrase, is_rate_limit
+from adapters.http.status import status_in_text, url_in_text
+
+PROVIDER: Final = "http"
+
+CATEGORY_OF: Final[dict[str, Category]] = {
+    "http.authn.missing_credentials": "authentication",
+    "http.authn.invalid_credentials": "authentication",
+    "http.authz.insufficient_scope": "authorization",
+    "http.authz.forbidden": "authorization",
+    "http.other.cors": "other",
+}
+
+_RATE_LIMIT_NOTE: Final = (
+    "This is a rate limit, not an access failure: the server refused the request because too "
+    "many were sent. Wait for the reset time (Retry-After or X-RateLimit-Reset header) and "
+    "slow down; changing credentials or permissions will not help."
+)
+
+
+class HttpAdapter:
+    """Classifies any HTTP API's authentication and authorization failures."""
+
+    name: ClassVar[str] = PROVIDER
+
+    def parse(self, payload: Payload) -> Diagnosis | None:
+        """Classify the payload, or return None when nothing in it is HTTP-shaped."""
+        found = FindingsBuilder()
+        cors = read_cors(payload.text)
+        if cors is not None:
+            found.add("reason", "http.other.cors", "reported", cors.basis)
+            found.add("url", cors.url, "reported", "the URL in the CORS message")
+            found.add("origin", cors.origin, "reported", "the origin in the CORS message")
+            found.add("request_header", cors.request_header, "reported", "the header the preflight refused")
+            found.add("method", cors.method, "reported", "the method the preflight refused")
+            found.add("status_code", cors.status_code, "reported", "the status the browser printed")
+            return _diagnosis(found, 0.95, variant=cors.variant)
+
+        status = payload.status_code
+        status_basis = "the status code given"
+        if status is None and (in_text := status_in_text(payload.text)) is not None:
+            status, status_basis = in_text
+        body = read_body(payload.data, payload.text)
+        challenges = _challenges(payload, body)
+        phrase = find_phrase(payload.flat)
+
+        if status == 429 or (status == 403 and is_rate_limit(payload.flat, payload.headers)):
+            found.add("status_code", status, "reported", status_basis)
+            _add_common_facts(found, payload, body)
+            return Diagnosis(
+                provider=PROVIDER,
+                reason=None,
+                category="other",
+                confidence=0.9,
+                findings=found.build(),
+                note=_RATE_LIMIT_NOTE,
+            )
+
+        if status is not None:
+            found.add("status_code", status, "reported", status_basis)
+        confidence = _classify(found, status, challenges, body, phrase)
+        if confidence is None:
+            return None
+        _add_common_facts(found, payload, body)
+        return _diagnosis(found, confidence)
+
+
+def _classify(
+    found: FindingsBuilder,
+    status: int | None,
+    challenges: tuple[Challenge, ...],
+    body: BodySignal | None,
+    phrase: Phrase | None,
+) -> float | None:
+    """Record the reason and the facts it rests on; return the confidence, None if not mine."""
+    challenge = challenges[0] if challenges else None
+    if challenge is not None:
+        found.add("auth_scheme", challenge.scheme, "reported", "the WWW-Authenticate challenge")
+        found.add("realm", challenge.param("realm"), "reported", "the challenge's realm")
+        found.add("required_scope", challenge.param("scope"), "reported", "the challenge's scope")
+    error_code = next((c.param("error") for c in challenges if c.param("error")), None)
+    if error_code is not None and error_code.lower() in OAUTH_ERRORS:
+        found.add("reason", OAUTH_ERRORS[error_code.lower()], "reported", f'the challenge\'s error="{error_code}"')
+        found.add("error_reason", error_code, "reported", "the challenge's error attribute")
+        return 0.95
+
+    if phrase is not None and status is not None and status not in phrase.statuses:
+        phrase = None  # "Access denied" on a 404 page is not this adapter's 403
+    if body is not None:
+        found.add("code", body.code, "reported", body.basis)
+        found.add("error_reason", body.error_reason, "reported", body.basis)
+        found.add("required_scope", body.required_scope, "reported", body.basis)
+        if body.reason is not None:
+            # A phrase may sharpen a code: GraphQL UNAUTHENTICATED + "Invalid Email or password"
+            # is a rejected credential; Keycloak's unauthorized_client + "Invalid client secret" too.
+            if phrase is not None and _RANK[phrase.reason] > _RANK[body.reason]:
+                found.add("reason", phrase.reason, "reported", f'the words "{phrase.matched}" (sharpening {body.basis})')
+            else:
+                found.add("reason", body.reason, "reported", body.basis)
+            return 0.9
+
+    if phrase is not None:
+        found.add("reason", phrase.reason, "reported", f'the words "{phrase.matched}"')
+        if phrase.matched.lower() in OAUTH_ERRORS:
+            found.add("error_reason", phrase.matched, "reported", "the OAuth error code in the text")
+        elif phrase.matched.lower() in SLACK_ERRORS:
+            found.add("code", phrase.matched, "reported", "the Slack error code in the text")
+        return 0.85 if status is not None else 0.7
+
+    if status in (401, 407) or (status is None and challenge is not None):
+        if challenge is not None:
+            header = "Proxy-Authenticate" if status == 407 else "WWW-Authenticate"
+            found.add("reason", "http.authn.missing_credentials", "reported", f"a {header} challenge with no error attribute")
+            return 0.8
+        found.add("reason", "http.authn.missing_credentials", "inferred", f"HTTP {status} with no challenge and no body detail")
+        return 0.5
+    if status == 403:
+        found.add("reason", "http.authz.forbidden", "inferred", "HTTP 403 with no further detail")
+        return 0.6
+    return None
+
+
+# How specific a reason is: a more specific phrase may override a vaguer body code.
+_RANK: Final[dict[str, int]] = {
+    "http.authz.forbidden": 1,
+    "http.authn.missing_credentials": 2,
+    "http.authn.invalid_credentials": 3,
+    "http.authz.insufficient_scope": 4,
+}
+
+# npm: "Unable to authenticate, need: Basic realm=\"Artifactory Realm\"";
+# a log line: "WWW-Authenticate: Bearer realm=\"x\", error=\"invalid_token\""
+_CHALLENGE_IN_TEXT = re.compile(
+    r"(?:WWW-Authenticate|Proxy-Authenticate|need)[\"']?: ?[\"']?"
+    r"((?:Basic|Bearer|Digest|Negotiate|NTLM|Token)\b[^\n]{0,500})",
+    re.IGNORECASE,
+)
+
+
+def _challenges(payload: Payload, body: BodySignal | None) -> tuple[Challenge, ...]:
+    value = payload.header("www-authenticate") or payload.header("proxy-authenticate")
+    if value is None and body is not None:
+        value = body.challenge
+    if value is None and (in_text := _CHALLENGE_IN_TEXT.search(payload.text)) is not None:
+        value = in_text.group(1).rstrip("'")
+    return parse_challenges(value) if value else ()
+
+
+def _add_common_facts(found: FindingsBuilder, payload: Payload, body: BodySignal | None) -> None:
+    request_id = (
+        payload.header("x-request-id")
+        or payload.header("x-github-request-id")
+        or payload.header("request-id")
+        or payload.header("x-correlation-id")
+    )
+    found.add("request_id", request_id, "reported", "the request-id response header")
+    if body is not None:
+        found.add("request_id", body.request_id, "reported", "the error body")
+        found.add("code", body.code, "reported", body.basis)
+    found.add("url", url_in_text(payload.text), "reported", "the URL in the error text")
+    found.add("required_scope", required_scope_in_text(payload.text), "reported", "the scope the message requires")
+
+
+def _diagnosis(found: FindingsBuilder, confidence: float, variant: str | None = None) -> Diagnosis:
+    findings = found.build()
+    reason = str(next(f.value for f in findings if f.field == "reason"))
+    return Diagnosis(
+        provider=PROVIDER,
+        reason=reason,
+        category=CATEGORY_OF[reason],
+        confidence=confidence,
+        findings=findings,
+        variant=variant,
+    )
+

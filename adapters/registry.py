@@ -1,0 +1,37 @@
+"""The ordered adapter registry and the one entry point that classifies a pasted failure.
+
+Order matters: provider adapters that recognise a payload by its own grammar come first;
+`http` reads any status code or challenge, so it comes last. The first adapter whose
+`parse()` returns a Diagnosis wins. A provider hint never reorders them (the payload's own
+grammar overrules a wrong hint); adapters read it to accept payloads too terse to recognise
+alone, such as a bare "Access Denied" sent with provider "aws".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final
+
+from adapters.base import UNRECOGNISED, Adapter, Diagnosis
+from adapters.http.adapter import HttpAdapter
+from adapters.normalize import normalize
+
+ADAPTERS: Final[tuple[Adapter, ...]] = (HttpAdapter(),)
+
+ADAPTER_NAMES: Final = tuple(adapter.name for adapter in ADAPTERS)
+
+
+def diagnose(
+    error: str | Mapping[str, Any],
+    status_code: int | None = None,
+    headers: Mapping[str, str] | None = None,
+    provider: str | None = None,
+) -> Diagnosis:
+    """Classify one pasted failure: normalise it, then ask each adapter in order."""
+    payload = normalize(error, status_code=status_code, headers=headers, provider_hint=provider)
+    for adapter in ADAPTERS:
+        diagnosis = adapter.parse(payload)
+        if diagnosis is not None:
+            return diagnosis
+    return UNRECOGNISED
+

@@ -1,0 +1,118 @@
+"""The content file format: pydantic models for reason entries, guides and playbooks.
+
+One YAML file per entry under content/; unknown keys are rejected so a typo fails the load.
+`content/schema.json` is generated from these models (`whydenied content schema`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, TypeAdapter
+
+EntryId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]{2,120}$")]
+Status = Literal["preview", "stable", "deprecated"]
+Sentence = Annotated[str, Field(min_length=3, max_length=4000)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Step(_Strict):
+    """One ordered step: what to do, optionally a command template, optionally what to expect."""
+
+    text: Sentence
+    command: Annotated[str, Field(min_length=1, max_length=2000)] | None = None
+    expect: Sentence | None = None
+
+
+class Example(_Strict):
+    """A real payload that must diagnose to this entry, with the facts it must yield."""
+
+    input: dict[str, Any]  # exactly a POST /v1/diagnose body
+    facts: dict[str, str | int] = Field(default_factory=dict)
+    source: HttpUrl | Literal["synthetic"]
+    note: str | None = None
+
+
+class NearMiss(_Strict):
+    """A payload that looks like this entry's but must land elsewhere (or nowhere: None)."""
+
+    input: dict[str, Any]
+    expect: str | None
+    source: HttpUrl | Literal["synthetic"]
+    note: str | None = None
+
+
+class Section(_Strict):
+    """A guide's section: a heading, plain-text paragraphs, an optional command."""
+
+    heading: Sentence
+    body: Sentence
+    command: str | None = None
+
+
+class _Common(_Strict):
+    id: EntryId
+    status: Status = "stable"
+    title: Annotated[str, Field(min_length=3, max_length=200)]
+    summary: Sentence
+    references: Annotated[list[HttpUrl], Field(min_length=1)]
+    related: list[EntryId] = Field(default_factory=list)
+    last_reviewed: dt.date
+
+
+class _Runbook(_Common):
+    meaning: Sentence
+    causes: Annotated[list[Sentence], Field(min_length=1)]
+    diagnosis: Annotated[list[Step], Field(min_length=1)]
+    fix: Annotated[list[Step], Field(min_length=1)]
+    verify: Annotated[list[Step], Field(min_length=1)]
+    prevent: list[Sentence] = Field(default_factory=list)
+    pitfalls: list[Sentence] = Field(default_factory=list)
+
+
+class ReasonEntry(_Runbook):
+    """Guidance for one taxonomy reason; its id is the reason id."""
+
+    kind: Literal["reason"] = "reason"
+    category: Literal["authentication", "authorization", "other"]
+    examples: Annotated[list[Example], Field(min_length=1)]
+    not_this: list[NearMiss] = Field(default_factory=list)
+
+
+class PlaybookEntry(_Runbook):
+    """An end-to-end procedure that spans several reasons."""
+
+    kind: Literal["playbook"]
+    applies_to: Annotated[list[EntryId], Field(min_length=1)]
+    examples: list[Example] = Field(default_factory=list)
+    not_this: list[NearMiss] = Field(default_factory=list)
+
+
+class GuideEntry(_Common):
+    """A comparison or explanation, read as sections."""
+
+    kind: Literal["guide"]
+    sections: Annotated[list[Section], Field(min_length=1)]
+
+
+Entry = Annotated[ReasonEntry | PlaybookEntry | GuideEntry, Field(discriminator="kind")]
+ENTRY_ADAPTER: TypeAdapter[ReasonEntry | PlaybookEntry | GuideEntry] = TypeAdapter(Entry)
+
+
+def parse_entry(raw: Any) -> ReasonEntry | PlaybookEntry | GuideEntry:
+    """Validate one loaded YAML document as an entry (a missing `kind` means a reason)."""
+    if isinstance(raw, dict) and "kind" not in raw:
+        raw = {**raw, "kind": "reason"}
+    return ENTRY_ADAPTER.validate_python(raw)
+
+
+def entry_json_schema() -> dict[str, Any]:
+    """Return the JSON Schema of a content file, as written to content/schema.json."""
+    schema = ENTRY_ADAPTER.json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "whydenied content entry"
+    return schema

@@ -1,0 +1,88 @@
+"""ASGI middleware that refuses oversized and non-JSON request bodies before anything parses them.
+
+413 when Content-Length exceeds the limit, or when a body without one (chunked) grows past
+it while streaming; 415 when a POST/PUT/PATCH says it is not JSON. Both as problem+json.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.problems import Problem, problem_response
+
+_BODY_METHODS: Final = frozenset({"POST", "PUT", "PATCH"})
+
+
+class BodyLimitMiddleware:
+    """Enforce the body size limit and the JSON media type on requests with bodies."""
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int, json_prefix: str = "/v1/") -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+        self.json_prefix = json_prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in _BODY_METHODS:
+            await self.app(scope, receive, send)
+            return
+        headers = {key.decode("latin-1").lower(): value.decode("latin-1") for key, value in scope["headers"]}
+        length = headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.max_body_bytes):
+            await self._refuse_size(scope, receive, send)
+            return
+        if scope["path"].startswith(self.json_prefix) and not _is_json(headers.get("content-type")):
+            problem = Problem(
+                415,
+                "not-json",
+                "Unsupported media type",
+                "Send the body as JSON with Content-Type: application/json.",
+            )
+            await problem_response(problem)(scope, receive, send)
+            return
+
+        # Read the whole (bounded) body here, then replay it: an error raised from inside
+        # receive() would be turned into a 400 by the framework's body parser.
+        chunks: list[bytes] = []
+        received = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                await self.app(scope, receive, send)  # client went away: let the app see it
+                return
+            chunk = message.get("body", b"")
+            received += len(chunk)
+            if received > self.max_body_bytes:
+                await self._refuse_size(scope, receive, send)
+                return
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _refuse_size(self, scope: Scope, receive: Receive, send: Send) -> None:
+        problem = Problem(
+            413,
+            "too-large",
+            "Request body too large",
+            f"The body is larger than {self.max_body_bytes} bytes; send only the error itself.",
+        )
+        await problem_response(problem)(scope, receive, send)
+
+
+def _is_json(content_type: str | None) -> bool:
+    if content_type is None:  # a client that sends no media type: let the JSON parser decide
+        return True
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))

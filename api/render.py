@@ -1,0 +1,101 @@
+"""Render an entry for one diagnosis: fill command templates with the facts, shell-quoted.
+
+A template's `{fact_key}` (a key from the taxonomy) is replaced by `shlex.quote(value)`; a fact
+the payload did not state stays visible as `<fact_key>` so the user sees what to fill in. Any
+other brace is literal (jq filters, JSON). Templates are split into parts once, at start-up.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from api.entries import GuideEntry, PlaybookEntry, ReasonEntry, Step
+
+AnyEntry = ReasonEntry | PlaybookEntry | GuideEntry
+
+# "aws organizations list-policies-for-target --target-id {account_id}"; never curl's
+# write-out "%{http_code}" nor a shell's "${TOKEN}", which stay literal
+_PLACEHOLDER = re.compile(r"(?<![%$])\{([a-z][a-z0-9_]{0,40})\}")
+
+
+@dataclass(frozen=True)
+class CommandTemplate:
+    """A command split into literal text and fact names: ("aws iam get-role --role-name ", "role")."""
+
+    parts: tuple[str, ...]  # even indexes literal, odd indexes fact keys
+
+    @classmethod
+    def compile(cls, command: str, fact_keys: Collection[str]) -> CommandTemplate:
+        """Split a command on the placeholders that name known fact keys."""
+        parts: list[str] = []
+        literal_start = 0
+        for match in _PLACEHOLDER.finditer(command):
+            if match.group(1) not in fact_keys:
+                continue
+            parts.append(command[literal_start : match.start()])
+            parts.append(match.group(1))
+            literal_start = match.end()
+        parts.append(command[literal_start:])
+        return cls(tuple(parts))
+
+    @property
+    def fact_keys(self) -> tuple[str, ...]:
+        """Return the facts this command uses."""
+        return self.parts[1::2]
+
+    def render(self, facts: Mapping[str, str | int]) -> str:
+        """Return the command with facts shell-quoted and missing ones as <name>."""
+        out: list[str] = []
+        for index, part in enumerate(self.parts):
+            if index % 2 == 0:
+                out.append(part)
+            elif part in facts:
+                out.append(shlex.quote(str(facts[part])))
+            else:
+                out.append(f"<{part}>")
+        return "".join(out)
+
+
+def placeholders_in(command: str) -> tuple[str, ...]:
+    """Return every `{name}` in a command, known fact key or not (for the content lint)."""
+    return tuple(match.group(1) for match in _PLACEHOLDER.finditer(command))
+
+
+class CompiledEntry:
+    """An entry with its command templates compiled, ready to render for any facts."""
+
+    def __init__(self, entry: AnyEntry, fact_keys: Collection[str]) -> None:
+        self.entry = entry
+        self.document: dict[str, Any] = entry.model_dump(mode="json", exclude={"examples", "not_this"})
+        self._templates: dict[str, CommandTemplate] = {}
+        for step in self._steps():
+            if step.command is not None:
+                self._templates[step.command] = CommandTemplate.compile(step.command, fact_keys)
+
+    def _steps(self) -> list[Step]:
+        if isinstance(self.entry, GuideEntry):
+            return []
+        return [*self.entry.diagnosis, *self.entry.fix, *self.entry.verify]
+
+    def render(self, facts: Mapping[str, str | int]) -> dict[str, Any]:
+        """Return the entry as a guidance object with its commands filled from the facts."""
+        document = dict(self.document)
+        missing: set[str] = set()
+        for section in ("diagnosis", "fix", "verify"):
+            if section not in document:
+                continue
+            rendered = []
+            for step in document[section]:
+                command = step.get("command")
+                if command is not None:
+                    template = self._templates[command]
+                    missing.update(key for key in template.fact_keys if key not in facts)
+                    step = {**step, "command": template.render(facts)}
+                rendered.append(step)
+            document[section] = rendered
+        document["missing_facts"] = sorted(missing)
+        return document

@@ -1,0 +1,133 @@
+"""Wire models: what clients send and receive (API.md is the contract; fields only get added)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+MAX_JSON_DEPTH = 32
+MAX_HEADERS = 100
+
+Category = Literal["authentication", "authorization", "other"]
+
+
+class DiagnoseRequest(BaseModel):
+    """A pasted failure, as text or as a parsed body, with optional status and headers."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "error": "HTTP/1.1 401 Unauthorized",
+                    "status_code": 401,
+                    "headers": {"WWW-Authenticate": 'Bearer realm="api", error="invalid_token"'},
+                }
+            ]
+        },
+    )
+
+    error: Annotated[
+        str | dict[str, Any],
+        Field(description="The failure as pasted (text) or a parsed JSON error body (object)."),
+    ]
+    status_code: Annotated[int | None, Field(ge=100, le=599, description="The HTTP status, where known.")] = None
+    headers: Annotated[
+        dict[Annotated[str, Field(max_length=256)], Annotated[str, Field(max_length=8192)]] | None,
+        Field(description="Response headers, where known; names are case-insensitive."),
+    ] = None
+    provider: Annotated[
+        str | None,
+        Field(max_length=32, pattern=r"^[A-Za-z0-9_-]+$", description="A hint: aws, gcp, http, ..."),
+    ] = None
+
+    @field_validator("error")
+    @classmethod
+    def _error_not_empty_nor_too_deep(cls, value: str | dict[str, Any]) -> str | dict[str, Any]:
+        if isinstance(value, str):
+            if not value.strip():
+                raise ValueError("must not be empty")
+            return value
+        if not value:
+            raise ValueError("must not be an empty object")
+        if _depth(value) > MAX_JSON_DEPTH:
+            raise ValueError(f"nests deeper than {MAX_JSON_DEPTH} levels")
+        return value
+
+    @field_validator("headers")
+    @classmethod
+    def _not_too_many_headers(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        if value is not None and len(value) > MAX_HEADERS:
+            raise ValueError(f"more than {MAX_HEADERS} headers")
+        return value
+
+
+def _depth(value: Any) -> int:
+    """Return how deeply a JSON value nests, without recursion (a hostile body can be deep)."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, level = stack.pop()
+        deepest = max(deepest, level)
+        if level > MAX_JSON_DEPTH:
+            return level
+        if isinstance(node, dict):
+            stack.extend((child, level + 1) for child in node.values())
+        elif isinstance(node, list):
+            stack.extend((child, level + 1) for child in node)
+    return deepest
+
+
+class FindingResponse(BaseModel):
+    """One conclusion and whether the payload stated it (`reported`) or it was deduced (`inferred`)."""
+
+    field: str
+    value: str | int
+    evidence: Literal["reported", "inferred"]
+    basis: str
+
+
+class DiagnoseResponse(BaseModel):
+    """The diagnosis: provider, category, reason, confidence, facts, and rendered guidance."""
+
+    provider: str | None
+    category: Category
+    reason: str | None
+    confidence: Annotated[float, Field(ge=0, le=1)]
+    facts: dict[str, str | int]
+    guidance: dict[str, Any] | None
+    findings: list[FindingResponse] = Field(
+        default_factory=list, description="Each conclusion with its evidence label and basis."
+    )
+    variant: str | None = Field(default=None, description="A finer name for the failed check.")
+    note: str | None = Field(default=None, description="What a non-access failure is instead.")
+
+
+class ReasonResponse(BaseModel):
+    """One taxonomy reason and whether guidance exists for it."""
+
+    id: str
+    category: Category
+    provider: str
+    has_entry: bool
+
+
+class EntrySummaryResponse(BaseModel):
+    """One entry in the listing."""
+
+    id: str
+    kind: Literal["reason", "guide", "playbook"]
+    status: Literal["preview", "stable", "deprecated"]
+    category: Category | None
+    title: str
+    summary: str
+
+
+class HealthResponse(BaseModel):
+    """Liveness and what was loaded."""
+
+    status: Literal["ok"]
+    entries: int
+    reasons: int
+    version: str

@@ -1,0 +1,1 @@
+"""What the routes do, without HTTP: callable from the API, the CLI and the tests alike."""

@@ -1,0 +1,1 @@
+"""Guidance content: one YAML entry per reason, guide and playbook, plus the taxonomy."""

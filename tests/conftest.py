@@ -1,0 +1,77 @@
+"""Shared fixtures: the catalogue (loaded once), and apps built by create_app() per test.
+
+The database is in-memory SQLite unless WHYDENIED_DATABASE_URL names another (CI runs the
+whole suite a second time on PostgreSQL that way); PostgreSQL tables are reset per app.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import SQLModel
+
+from api.catalog import Catalog, load_catalog
+from api.db import make_engine
+from api.main import create_app
+from api.settings import Settings
+
+ClientFactory = Callable[..., TestClient]
+
+
+def database_url() -> str:
+    """Return the database the suite runs on: WHYDENIED_DATABASE_URL, else in-memory SQLite."""
+    return os.environ.get("WHYDENIED_DATABASE_URL") or "sqlite://"
+
+
+def reset_database(url: str) -> None:
+    """Drop every table, so each app starts from an empty database (a no-op for in-memory)."""
+    if url == "sqlite://":
+        return
+    engine = make_engine(url)
+    SQLModel.metadata.drop_all(engine)
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def catalog() -> Catalog:
+    """Return the shipped content, loaded and linted once per run."""
+    return load_catalog()
+
+
+@pytest.fixture
+def make_client(catalog: Catalog, tmp_path: Path) -> Iterator[ClientFactory]:
+    """Build apps with create_app(Settings(...)); each runs its lifespan and is closed after."""
+    opened: list[TestClient] = []
+
+    def factory(**overrides: object) -> TestClient:
+        url = str(overrides.pop("database_url", database_url()))
+        reset_database(url)
+        settings = Settings(database_url=url, data_dir=tmp_path / "data", **overrides)  # type: ignore[arg-type]
+        client = TestClient(create_app(settings, catalog=catalog))
+        client.__enter__()
+        opened.append(client)
+        return client
+
+    yield factory
+    for client in opened:
+        client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def client(make_client: ClientFactory) -> TestClient:
+    """Return a client on a fresh app."""
+    return make_client()
+
+
+@pytest.fixture(scope="session")
+def shared_client(catalog: Catalog) -> Iterator[TestClient]:
+    """Return one app for the read-only diagnose tables (hundreds of cases, one start-up)."""
+    url = database_url()
+    reset_database(url)
+    settings = Settings(database_url=url)
+    with TestClient(create_app(settings, catalog=catalog)) as client:
+        yield client
