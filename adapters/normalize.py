@@ -13,7 +13,7 @@ import json
 import re
 from collections.abc import Mapping
 from typing import Any, Final
-from xml.etree.ElementTree import Element  # noqa: S405  (type only; parsing goes through defusedxml)
+from xml.etree.ElementTree import Element  # type only; parsing goes through defusedxml
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError
@@ -118,7 +118,7 @@ def _unescape(text: str) -> str:
 def _find_json(text: str) -> Any:
     """Return the JSON document the text is, or the first JSON object/array embedded in it."""
     stripped = text.strip()
-    if stripped[:1] in ('{', '[', '"'):
+    if stripped[:1] in ("{", "[", '"'):
         try:
             return json.loads(stripped)
         except (ValueError, RecursionError):

@@ -34,4 +34,3 @@ def diagnose(
         if diagnosis is not None:
             return diagnosis
     return UNRECOGNISED
-

@@ -207,9 +207,17 @@ def _lint_published(root: Traversable, catalog: Catalog) -> Iterator[LintIssue]:
     text = published_file.read_text(encoding="utf-8") if published_file.is_file() else ""
     published = {line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")}
     for entry_id in sorted(published - set(catalog.entries)):
-        yield LintIssue("WD012", PUBLISHED_FILE, f"{entry_id} was published and must keep an entry (deprecate it instead)")
+        yield LintIssue(
+            "WD012",
+            PUBLISHED_FILE,
+            f"{entry_id} was published and must keep an entry (deprecate it instead)",
+        )
     for entry_id in sorted(set(catalog.entries) - published):
-        yield LintIssue("WD013", _path_of(catalog.entries[entry_id].entry), f"{entry_id} is missing from {PUBLISHED_FILE}")
+        yield LintIssue(
+            "WD013",
+            _path_of(catalog.entries[entry_id].entry),
+            f"{entry_id} is missing from {PUBLISHED_FILE}",
+        )
 
 
 def _lint_schema(root: Traversable) -> Iterator[LintIssue]:

@@ -1,10 +1,10 @@
 """The `whydenied` command. Imports lazily: each subcommand pulls in only what it uses.
 
-    whydenied serve [--host H] [--port P]     run the service (uvicorn)
-    whydenied diagnose [FILE]                  diagnose a pasted error from FILE or stdin (JSON out)
-    whydenied content lint                     check content/ (exit 1 on any problem)
-    whydenied content schema                   regenerate content/schema.json
-    whydenied content publish                  add new entry ids to content/published.txt
+whydenied serve [--host H] [--port P]     run the service (uvicorn)
+whydenied diagnose [FILE]                  diagnose a pasted error from FILE or stdin (JSON out)
+whydenied content lint                     check content/ (exit 1 on any problem)
+whydenied content schema                   regenerate content/schema.json
+whydenied content publish                  add new entry ids to content/published.txt
 """
 
 from __future__ import annotations
@@ -116,7 +116,11 @@ def _publish(args: argparse.Namespace) -> int:
 
     directory = _writable_content_dir(args.dir)
     target = directory / PUBLISHED_FILE
-    existing = target.read_text(encoding="utf-8") if target.is_file() else "# Every entry id ever published: ids only grow (lint WD012).\n"
+    existing = (
+        target.read_text(encoding="utf-8")
+        if target.is_file()
+        else "# Every entry id ever published: ids only grow (lint WD012).\n"
+    )
     listed = {line.strip() for line in existing.splitlines()}
     new = sorted(set(read_catalog(directory).entries) - listed)
     if new:

@@ -6,8 +6,10 @@ idempotent: a row is written only when its entry is new or its content hash chan
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
@@ -15,8 +17,9 @@ from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, SQLModel, create_engine, select
 
 from api.catalog import Catalog
-from api.entries import GuideEntry, ReasonEntry
+from api.entries import ReasonEntry
 from api.models import EntryRecord
+from api.render import AnyEntry
 
 
 def make_engine(url: str) -> Engine:
@@ -60,38 +63,46 @@ def sync_entries(engine: Engine, catalog: Catalog) -> SyncReport:
     with Session(engine) as session:
         existing = {row.id: row for row in session.exec(select(EntryRecord)).all()}
         for entry_id, compiled in catalog.entries.items():
-            content_hash = catalog.hashes[entry_id]
+            fresh = _record(compiled.entry, compiled.document, catalog.hashes[entry_id])
             row = existing.get(entry_id)
-            if row is not None and row.content_hash == content_hash:
-                unchanged += 1
-                continue
-            fields = _record_fields(compiled.entry, compiled.document, content_hash)
             if row is None:
-                session.add(EntryRecord(id=entry_id, **fields))
+                session.add(fresh)
                 inserted += 1
+            elif row.content_hash == fresh.content_hash:
+                unchanged += 1
             else:
-                for name, value in fields.items():
-                    setattr(row, name, value)
+                for name in _SYNCED_FIELDS:
+                    setattr(row, name, getattr(fresh, name))
                 session.add(row)
                 updated += 1
         session.commit()
     return SyncReport(inserted=inserted, updated=updated, unchanged=unchanged)
 
 
-def _record_fields(
-    entry: ReasonEntry | GuideEntry | object, document: dict[str, object], content_hash: str
-) -> dict[str, object]:
-    import datetime as dt
+_SYNCED_FIELDS = (
+    "kind",
+    "status",
+    "category",
+    "provider",
+    "title",
+    "summary",
+    "content_hash",
+    "document",
+    "synced_at",
+)
 
-    assert isinstance(document.get("id"), str)
-    return {
-        "kind": document["kind"],
-        "status": document["status"],
-        "category": entry.category if isinstance(entry, ReasonEntry) else None,
-        "provider": str(document["id"]).split(".", 1)[0] if isinstance(entry, ReasonEntry) else None,
-        "title": document["title"],
-        "summary": document["summary"],
-        "content_hash": content_hash,
-        "document": document,
-        "synced_at": dt.datetime.now(dt.UTC),
-    }
+
+def _record(entry: AnyEntry, document: dict[str, Any], content_hash: str) -> EntryRecord:
+    is_reason = isinstance(entry, ReasonEntry)
+    return EntryRecord(
+        id=entry.id,
+        kind=entry.kind,
+        status=entry.status,
+        category=entry.category if isinstance(entry, ReasonEntry) else None,
+        provider=entry.id.split(".", 1)[0] if is_reason else None,
+        title=entry.title,
+        summary=entry.summary,
+        content_hash=content_hash,
+        document=document,
+        synced_at=dt.datetime.now(dt.UTC),
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
@@ -25,5 +26,5 @@ class EntryRecord(SQLModel, table=True):
     title: str = Field(max_length=256)
     summary: str
     content_hash: str = Field(max_length=64)
-    document: dict[str, object] = Field(sa_column=Column(JSON, nullable=False))
+    document: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     synced_at: dt.datetime = Field(default_factory=_now)

@@ -31,9 +31,22 @@ class ProblemResponse(BaseModel):
 class Problem(Exception):
     """Raise to answer with a problem document."""
 
-    def __init__(self, status: int, slug: str, title: str, detail: str, errors: list[dict[str, Any]] | None = None):
+    def __init__(
+        self,
+        status: int,
+        slug: str,
+        title: str,
+        detail: str,
+        errors: list[dict[str, Any]] | None = None,
+    ):
         super().__init__(detail)
-        self.status, self.slug, self.title, self.detail, self.errors = status, slug, title, detail, errors
+        self.status, self.slug, self.title, self.detail, self.errors = (
+            status,
+            slug,
+            title,
+            detail,
+            errors,
+        )
 
 
 def problem_response(problem: Problem) -> JSONResponse:
@@ -52,7 +65,11 @@ def problem_response(problem: Problem) -> JSONResponse:
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """Return the `responses=` mapping that documents these problem statuses in OpenAPI."""
     return {
-        status: {"model": ProblemResponse, "content": {MEDIA_TYPE: {}}, "description": _TITLES.get(status, "Error")}
+        status: {
+            "model": ProblemResponse,
+            "content": {MEDIA_TYPE: {}},
+            "description": _TITLES.get(status, "Error"),
+        }
         for status in statuses
     }
 
@@ -83,7 +100,13 @@ def install(app: FastAPI) -> None:
                 Problem(415, "not-json", "Unsupported media type", "The request body is not valid JSON.")
             )
         return problem_response(
-            Problem(422, "invalid-request", _TITLES[422], "The request body does not fit the contract (see errors).", _safe_errors(errors))
+            Problem(
+                422,
+                "invalid-request",
+                _TITLES[422],
+                "The request body does not fit the contract (see errors).",
+                _safe_errors(errors),
+            )
         )
 
     async def on_http(_request: Request, exc: Exception) -> JSONResponse:
@@ -108,6 +131,10 @@ def install(app: FastAPI) -> None:
 def _safe_errors(errors: list[Any]) -> list[dict[str, Any]]:
     """Keep location, message and type; drop `input` and `ctx`, which may echo a pasted secret."""
     return [
-        {"loc": [str(part) for part in error.get("loc", ())], "msg": str(error.get("msg", "")), "type": str(error.get("type", ""))}
+        {
+            "loc": [str(part) for part in error.get("loc", ())],
+            "msg": str(error.get("msg", "")),
+            "type": str(error.get("type", "")),
+        }
         for error in errors[:50]
     ]

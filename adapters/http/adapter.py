@@ -13,7 +13,13 @@ import re
 from typing import ClassVar, Final
 
 from adapters.base import Category, Diagnosis, FindingsBuilder, Payload
-from adapters.http.body import OAUTH_ERRORS, SLACK_ERRORS, BodySignal, read_body, required_scope_in_text
+from adapters.http.body import (
+    OAUTH_ERRORS,
+    SLACK_ERRORS,
+    BodySignal,
+    read_body,
+    required_scope_in_text,
+)
 from adapters.http.challenge import Challenge, parse_challenges
 from adapters.http.cors import read_cors
 from adapters.http.phrases import Phrase, find_phrase, is_rate_limit
@@ -49,7 +55,12 @@ class HttpAdapter:
             found.add("reason", "http.other.cors", "reported", cors.basis)
             found.add("url", cors.url, "reported", "the URL in the CORS message")
             found.add("origin", cors.origin, "reported", "the origin in the CORS message")
-            found.add("request_header", cors.request_header, "reported", "the header the preflight refused")
+            found.add(
+                "request_header",
+                cors.request_header,
+                "reported",
+                "the header the preflight refused",
+            )
             found.add("method", cors.method, "reported", "the method the preflight refused")
             found.add("status_code", cors.status_code, "reported", "the status the browser printed")
             return _diagnosis(found, 0.95, variant=cors.variant)
@@ -98,7 +109,12 @@ def _classify(
         found.add("required_scope", challenge.param("scope"), "reported", "the challenge's scope")
     error_code = next((c.param("error") for c in challenges if c.param("error")), None)
     if error_code is not None and error_code.lower() in OAUTH_ERRORS:
-        found.add("reason", OAUTH_ERRORS[error_code.lower()], "reported", f'the challenge\'s error="{error_code}"')
+        found.add(
+            "reason",
+            OAUTH_ERRORS[error_code.lower()],
+            "reported",
+            f'the challenge\'s error="{error_code}"',
+        )
         found.add("error_reason", error_code, "reported", "the challenge's error attribute")
         return 0.95
 
@@ -112,7 +128,12 @@ def _classify(
             # A phrase may sharpen a code: GraphQL UNAUTHENTICATED + "Invalid Email or password"
             # is a rejected credential; Keycloak's unauthorized_client + "Invalid client secret" too.
             if phrase is not None and _RANK[phrase.reason] > _RANK[body.reason]:
-                found.add("reason", phrase.reason, "reported", f'the words "{phrase.matched}" (sharpening {body.basis})')
+                found.add(
+                    "reason",
+                    phrase.reason,
+                    "reported",
+                    f'the words "{phrase.matched}" (sharpening {body.basis})',
+                )
             else:
                 found.add("reason", body.reason, "reported", body.basis)
             return 0.9
@@ -128,9 +149,19 @@ def _classify(
     if status in (401, 407) or (status is None and challenge is not None):
         if challenge is not None:
             header = "Proxy-Authenticate" if status == 407 else "WWW-Authenticate"
-            found.add("reason", "http.authn.missing_credentials", "reported", f"a {header} challenge with no error attribute")
+            found.add(
+                "reason",
+                "http.authn.missing_credentials",
+                "reported",
+                f"a {header} challenge with no error attribute",
+            )
             return 0.8
-        found.add("reason", "http.authn.missing_credentials", "inferred", f"HTTP {status} with no challenge and no body detail")
+        found.add(
+            "reason",
+            "http.authn.missing_credentials",
+            "inferred",
+            f"HTTP {status} with no challenge and no body detail",
+        )
         return 0.5
     if status == 403:
         found.add("reason", "http.authz.forbidden", "inferred", "HTTP 403 with no further detail")
@@ -176,7 +207,12 @@ def _add_common_facts(found: FindingsBuilder, payload: Payload, body: BodySignal
         found.add("request_id", body.request_id, "reported", "the error body")
         found.add("code", body.code, "reported", body.basis)
     found.add("url", url_in_text(payload.text), "reported", "the URL in the error text")
-    found.add("required_scope", required_scope_in_text(payload.text), "reported", "the scope the message requires")
+    found.add(
+        "required_scope",
+        required_scope_in_text(payload.text),
+        "reported",
+        "the scope the message requires",
+    )
 
 
 def _diagnosis(found: FindingsBuilder, confidence: float, variant: str | None = None) -> Diagnosis:
@@ -190,4 +226,3 @@ def _diagnosis(found: FindingsBuilder, confidence: float, variant: str | None = 
         findings=findings,
         variant=variant,
     )
-

@@ -67,6 +67,8 @@ _CODES: Final[dict[str, str]] = {
     "authentication_error": "http.authn.invalid_credentials",  # Anthropic
     "permission_error": "http.authz.forbidden",  # Anthropic
 }
+
+
 @dataclass(frozen=True)
 class BodySignal:
     """What a structured error body states: maybe a reason, and the facts it carries."""
@@ -94,8 +96,10 @@ def read_body(data: Any, text: str) -> BodySignal | None:
         code=code,
         error_reason=error_reason,
         required_scope=required_scope,
-        request_id=fields.get("x-github-request-id") or fields.get("x-request-id")
-        or fields.get("request_id") or fields.get("requestid"),
+        request_id=fields.get("x-github-request-id")
+        or fields.get("x-request-id")
+        or fields.get("request_id")
+        or fields.get("requestid"),
         challenge=fields.get("www-authenticate"),
         basis=basis,
     )
@@ -109,7 +113,12 @@ def _reason_of(fields: dict[str, str]) -> tuple[str | None, str | None, str | No
         if error.lower() in SLACK_ERRORS and fields.get("ok", "false").lower() in ("false", "0"):
             return SLACK_ERRORS[error.lower()], error, None, f'the Slack error "{error}"'
         if error.lower() in OAUTH_ERRORS:
-            return OAUTH_ERRORS[error.lower()], None, error, f'the OAuth error "{error}" in the body'
+            return (
+                OAUTH_ERRORS[error.lower()],
+                None,
+                error,
+                f'the OAuth error "{error}" in the body',
+            )
     for key in ("code", "errorcode", "error_code", "type"):
         value = fields.get(key)
         if value is not None and value in _CODES:

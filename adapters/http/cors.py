@@ -22,7 +22,7 @@ _CHROME = re.compile(
 #           missing). Status code: 200."
 _FIREFOX = re.compile(
     r"Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote "
-    r"resource at (\S{1,2048}?)\.? \(Reason: ([^)]{1,300})\)(?:\.? ?Status code: ([0-9]{3}))?"
+    r"resource at '?(\S{1,2048}?)'?\.? ?\.? \(Reason: ([^)]{1,300})\)(?:\.? ?Status code: ([0-9]{3}))?"
 )
 # Safari: "Origin http://localhost:3000 is not allowed by Access-Control-Allow-Origin."
 #         "Fetch API cannot load https://api.x/y due to access control checks."
@@ -36,8 +36,11 @@ _SAFARI_LOAD = re.compile(
 _HEADER_NOT_ALLOWED = re.compile(
     r"Request header field ([A-Za-z0-9_-]{1,100}) is not allowed by Access-Control-Allow-Headers"
 )
-# Firefox: "missing token 'authorization' in CORS header 'Access-Control-Allow-Headers'"
-_FIREFOX_HEADER = re.compile(r"missing token '([A-Za-z0-9_-]{1,100})' in CORS header")
+# Firefox: "missing token 'authorization' in CORS header 'Access-Control-Allow-Headers'",
+#          "header 'xsrf-token' is not allowed according to header 'Access-Control-Allow-Headers'"
+_FIREFOX_HEADER = re.compile(
+    r"(?:missing token|header) '([A-Za-z0-9_-]{1,100})' (?:in CORS header|is not allowed according to header)"
+)
 # Chrome: "Method PUT is not allowed by Access-Control-Allow-Methods in preflight response."
 _METHOD_NOT_ALLOWED = re.compile(r"Method ([A-Z]{3,10}) is not allowed by Access-Control-Allow-Methods")
 
@@ -52,23 +55,42 @@ _CORS_MARKERS: Final = (
 
 # (phrase in the message, MDN variant): most specific first, the first phrase present wins.
 _VARIANTS: Final[tuple[tuple[str, str], ...]] = (
-    ("must not be the wildcard '*' when the request's credentials mode is 'include'", "CORSNotSupportingCredentials"),
-    ("Credential is not supported if the CORS header 'Access-Control-Allow-Origin' is '*'", "CORSNotSupportingCredentials"),
-    ("which must be 'true' when the request's credentials mode is 'include'", "CORSMissingAllowCredentials"),
-    ("expected 'true' in CORS header 'Access-Control-Allow-Credentials'", "CORSMissingAllowCredentials"),
+    (
+        "must not be the wildcard '*' when the request's credentials mode is 'include'",
+        "CORSNotSupportingCredentials",
+    ),
+    (
+        "Credential is not supported if the CORS header 'Access-Control-Allow-Origin' is '*'",
+        "CORSNotSupportingCredentials",
+    ),
+    (
+        "which must be 'true' when the request's credentials mode is 'include'",
+        "CORSMissingAllowCredentials",
+    ),
+    (
+        "expected 'true' in CORS header 'Access-Control-Allow-Credentials'",
+        "CORSMissingAllowCredentials",
+    ),
     ("contains multiple values", "CORSMultipleAllowOriginNotAllowed"),
-    ("Multiple CORS header 'Access-Control-Allow-Origin' not allowed", "CORSMultipleAllowOriginNotAllowed"),
+    (
+        "Multiple CORS header 'Access-Control-Allow-Origin' not allowed",
+        "CORSMultipleAllowOriginNotAllowed",
+    ),
     ("Redirect is not allowed for a preflight request", "CORSExternalRedirectNotAllowed"),
     ("CORS request external redirect not allowed", "CORSExternalRedirectNotAllowed"),
     ("is not allowed by Access-Control-Allow-Headers", "CORSMissingAllowHeaderFromPreflight"),
     ("in CORS header 'Access-Control-Allow-Headers'", "CORSMissingAllowHeaderFromPreflight"),
+    ("according to header 'Access-Control-Allow-Headers'", "CORSMissingAllowHeaderFromPreflight"),
     ("is not allowed by Access-Control-Allow-Methods", "CORSMethodNotFound"),
     ("Did not find method in CORS header 'Access-Control-Allow-Methods'", "CORSMethodNotFound"),
     ("It does not have HTTP ok status", "CORSPreflightDidNotSucceed"),
     ("CORS preflight response did not succeed", "CORSPreflightDidNotSucceed"),
     ("Preflight response is not successful", "CORSPreflightDidNotSucceed"),
     ("that is not equal to the supplied origin", "CORSAllowOriginNotMatchingOrigin"),
-    ("CORS header 'Access-Control-Allow-Origin' does not match", "CORSAllowOriginNotMatchingOrigin"),
+    (
+        "CORS header 'Access-Control-Allow-Origin' does not match",
+        "CORSAllowOriginNotMatchingOrigin",
+    ),
     ("is not allowed by Access-Control-Allow-Origin", "CORSAllowOriginNotMatchingOrigin"),
     ("No 'Access-Control-Allow-Origin' header is present", "CORSMissingAllowOrigin"),
     ("CORS header 'Access-Control-Allow-Origin' missing", "CORSMissingAllowOrigin"),
@@ -92,18 +114,30 @@ class CorsFailure:
     basis: str
 
 
+_QUOTES: Final = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"'})
+
+
 def read_cors(text: str) -> CorsFailure | None:
     """Return the CORS failure the text reports, or None when it reports none."""
     if not any(marker in text for marker in _CORS_MARKERS):
         return None
+    text = text.translate(_QUOTES)  # Firefox quotes with ‘ ’
     url = origin = status = None
     basis = "a browser CORS message"
     if chrome := _CHROME.search(text):
         url, origin, basis = chrome.group(1), chrome.group(2), "Chrome's 'blocked by CORS policy'"
     elif firefox := _FIREFOX.search(text):
-        url, status, basis = firefox.group(1), firefox.group(3), "Firefox's 'Cross-Origin Request Blocked'"
+        url, status, basis = (
+            firefox.group(1),
+            firefox.group(3),
+            "Firefox's 'Cross-Origin Request Blocked'",
+        )
     elif safari := _SAFARI_ORIGIN.search(text):
-        origin, status, basis = safari.group(1), safari.group(2), "Safari's 'not allowed by Access-Control-Allow-Origin'"
+        origin, status, basis = (
+            safari.group(1),
+            safari.group(2),
+            "Safari's 'not allowed by Access-Control-Allow-Origin'",
+        )
     if url is None and (load := _SAFARI_LOAD.search(text)):
         url = load.group(1)
     header = _HEADER_NOT_ALLOWED.search(text) or _FIREFOX_HEADER.search(text)

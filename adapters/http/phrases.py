@@ -42,8 +42,9 @@ _TABLE: Final[tuple[tuple[re.Pattern[str], str, frozenset[int]], ...]] = (
     (
         # GitHub: "Bad credentials"; DRF: "Invalid token."; "jwt expired"; "Token has expired"
         re.compile(
-            r"bad credentials|invalid (?!csrf |xsrf )(?:[a-z0-9]{1,12} )?(?:token|api[ _-]?key|key|credentials?"
-            r"|client|grant|password|signature|jwt|secret|username|user ?name)"
+            r"bad credentials|invalid (?!csrf |xsrf )(?:[a-z0-9]{1,12} )?"
+            r"(?:token|api[ _-]?key|key|credentials?|client|grant|password|signature|jwt|secret"
+            r"|username|user ?name)"
             r"|invalid (?:e-?mail|username|user ?name|login)(?: or |/)password"
             r"|(?:token|key|credentials?|password|secret|sid) (?:seems to be|appears to be|was|were|is|are)"
             r" (?:incorrect|invalid|wrong|not valid|not found)"
@@ -52,7 +53,8 @@ _TABLE: Final[tuple[tuple[re.Pattern[str], str, frozenset[int]], ...]] = (
             r"|expired (?:token|jwt|credentials?)|jwt malformed|invalid_(?:token|client|grant|auth)"
             r"|incorrect (?:username|password|api key|credentials)|authentication failed"
             r"|unable to verify (?:the )?(?:token|credentials)|signature verification failed"
-            r"|token_(?:expired|revoked)|api key (?:is )?(?:not valid|invalid)|wrong (?:password|credentials)",
+            r"|token_(?:expired|revoked)|api key (?:is )?(?:not valid|invalid)"
+            r"|wrong (?:password|credentials)",
             re.IGNORECASE,
         ),
         "http.authn.invalid_credentials",

@@ -27,16 +27,23 @@ _STATUS_PATTERNS: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
         "the status phrase in the text",
     ),
     # urllib: "HTTP Error 403: Forbidden"; gh: "HTTP 401: ..."; "HTTP status 403"
-    (re.compile(r"\bHTTP(?: [Ee]rror| [Ss]tatus| response)?:? ([1-5][0-9]{2})\b"), "the 'HTTP nnn' in the text"),
+    (
+        re.compile(r"\bHTTP(?: [Ee]rror| [Ss]tatus| response)?:? ([1-5][0-9]{2})\b"),
+        "the 'HTTP nnn' in the text",
+    ),
     # JSON / Python dict / Spring: "status": 403, 'statusCode': 401, status=403, status: '403'
     (
         re.compile(
-            r"\b(?:status|statusCode|status_code|status-code|httpStatus|code)[\"']? ?[:=] ?[\"']?([1-5][0-9]{2})\b"
+            r"\b(?:status|statusCode|status_code|status-code|httpStatus|code)[\"']? ?[:=] ?[\"']?"
+            r"([1-5][0-9]{2})\b"
         ),
         "the status in the error body",
     ),
     # go-github: "GET https://api.github.com/user: 401 Bad credentials []"
-    (re.compile(r"\b(?:GET|POST|PUT|PATCH|DELETE|HEAD) https?://[^\s]{1,2048}: ([45][0-9]{2})\b"), "the Go client error"),
+    (
+        re.compile(r"\b(?:GET|POST|PUT|PATCH|DELETE|HEAD) https?://[^\s]{1,2048}: ([45][0-9]{2})\b"),
+        "the Go client error",
+    ),
     # npm: "npm ERR! code E401"
     (re.compile(r"\bcode E([45][0-9]{2})\b"), "npm's error code"),
     # "Received a 403 error", "Unexpected HTTP response 401", "returned 403", "got 401"

@@ -33,8 +33,7 @@ def list_entries(
     if category is not None:
         query = query.where(EntryRecord.category == category)
     return [
-        EntrySummaryResponse.model_validate(row, from_attributes=True)
-        for row in session.exec(query).all()
+        EntrySummaryResponse.model_validate(row, from_attributes=True) for row in session.exec(query).all()
     ]
 
 

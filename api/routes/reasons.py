@@ -16,7 +16,7 @@ def list_reasons(catalog: CatalogDep) -> list[ReasonResponse]:
     return [
         ReasonResponse(
             id=info.id,
-            category=info.category,  # type: ignore[arg-type]  # checked against CATEGORIES at load
+            category=info.category,
             provider=info.provider,
             has_entry=info.id in catalog.entries,
         )
