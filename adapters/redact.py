@@ -17,9 +17,7 @@ _PATTERNS: Final[tuple[tuple[str, re.Pattern[str], str], ...]] = (
     # -----BEGIN RSA PRIVATE KEY----- ... -----END RSA PRIVATE KEY-----
     (
         "private-key",
-        re.compile(
-            r"-----BEGIN (?:[A-Z]+ )*PRIVATE KEY-----[\s\S]{0,20000}?-----END (?:[A-Z]+ )*PRIVATE KEY-----"
-        ),
+        re.compile(r"-----BEGIN (?:[A-Z]+ )*PRIVATE KEY-----[\s\S]{0,20000}?-----END (?:[A-Z]+ )*PRIVATE KEY-----"),
         "-----BEGIN PRIVATE KEY-----" + _R + "-----END PRIVATE KEY-----",
     ),
     # eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl  (a JWT: header.payload.signature)

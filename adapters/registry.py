@@ -12,11 +12,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
+from adapters.aws.adapter import AwsAdapter
 from adapters.base import UNRECOGNISED, Adapter, Diagnosis
 from adapters.http.adapter import HttpAdapter
 from adapters.normalize import normalize
 
-ADAPTERS: Final[tuple[Adapter, ...]] = (HttpAdapter(),)
+ADAPTERS: Final[tuple[Adapter, ...]] = (AwsAdapter(), HttpAdapter())
 
 ADAPTER_NAMES: Final = tuple(adapter.name for adapter in ADAPTERS)
 

@@ -38,7 +38,7 @@ LINTS: Final[dict[str, str]] = {
     "WD006": "the same example input is listed under two entries",
     "WD007": "a reference is not an https URL",
     "WD008": "a related or applies_to id names no entry or reason",
-    "WD009": "a command placeholder names no taxonomy fact key",
+    "WD009": "a command placeholder names no taxonomy fact or derived key",
     "WD010": "an example's facts use a key that is not a taxonomy fact key",
     "WD011": "a not_this expectation names no taxonomy reason",
     "WD012": "an id once published (published.txt) has no entry",
@@ -116,7 +116,7 @@ def read_catalog(root: Traversable | None = None) -> Catalog:
             catalog.issues.append(LintIssue("WD015", path, f"id {entry.id} is also declared elsewhere"))
             continue
         catalog.issues.extend(_lint_entry(path, entry, taxonomy, seen_inputs))
-        catalog.entries[entry.id] = CompiledEntry(entry, taxonomy.facts)
+        catalog.entries[entry.id] = CompiledEntry(entry, taxonomy.placeholder_keys)
         catalog.hashes[entry.id] = _content_hash(raw)
     catalog.issues.extend(_lint_links(catalog))
     catalog.issues.extend(_lint_published(root, catalog))
@@ -153,9 +153,7 @@ def _validate(path: str, raw: Any, issues: list[LintIssue]) -> AnyEntry | None:
     return entry
 
 
-def _lint_entry(
-    path: str, entry: AnyEntry, taxonomy: Taxonomy, seen_inputs: dict[str, str]
-) -> Iterator[LintIssue]:
+def _lint_entry(path: str, entry: AnyEntry, taxonomy: Taxonomy, seen_inputs: dict[str, str]) -> Iterator[LintIssue]:
     from api.schemas import DiagnoseRequest  # the wire model is the example's contract
 
     for url in entry.references:
@@ -171,8 +169,8 @@ def _lint_entry(
             yield LintIssue("WD004", path, f"category {entry.category} but taxonomy says {info.category}")
     for step in [*entry.diagnosis, *entry.fix, *entry.verify]:
         for name in placeholders_in(step.command or ""):
-            if name not in taxonomy.facts:
-                yield LintIssue("WD009", path, f"placeholder {{{name}}} is not a fact key")
+            if name not in taxonomy.placeholder_keys:
+                yield LintIssue("WD009", path, f"placeholder {{{name}}} is not a fact or derived key")
     for index, example in enumerate(entry.examples):
         try:
             DiagnoseRequest.model_validate(example.input)

@@ -13,6 +13,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from adapters.derived import derived_facts
 from api.entries import GuideEntry, PlaybookEntry, ReasonEntry, Step
 
 AnyEntry = ReasonEntry | PlaybookEntry | GuideEntry
@@ -83,6 +84,7 @@ class CompiledEntry:
 
     def render(self, facts: Mapping[str, str | int]) -> dict[str, Any]:
         """Return the entry as a guidance object with its commands filled from the facts."""
+        facts = {**derived_facts(facts), **facts}
         document = dict(self.document)
         missing: set[str] = set()
         for section in ("diagnosis", "fix", "verify"):

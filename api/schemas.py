@@ -32,9 +32,7 @@ class DiagnoseRequest(BaseModel):
         str | dict[str, Any],
         Field(description="The failure as pasted (text) or a parsed JSON error body (object)."),
     ]
-    status_code: Annotated[int | None, Field(ge=100, le=599, description="The HTTP status, where known.")] = (
-        None
-    )
+    status_code: Annotated[int | None, Field(ge=100, le=599, description="The HTTP status, where known.")] = None
     headers: Annotated[
         dict[Annotated[str, Field(max_length=256)], Annotated[str, Field(max_length=8192)]] | None,
         Field(description="Response headers, where known; names are case-insensitive."),

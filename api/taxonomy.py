@@ -30,6 +30,12 @@ class Taxonomy:
     reasons: dict[str, ReasonInfo]
     facts: dict[str, str]
     categories: tuple[str, ...]
+    derived: dict[str, str]  # values computed from facts, usable in command templates only
+
+    @property
+    def placeholder_keys(self) -> frozenset[str]:
+        """Return every name a command template may use: fact keys and derived keys."""
+        return frozenset(self.facts) | frozenset(self.derived)
 
 
 def load_taxonomy(path: Traversable) -> Taxonomy:
@@ -44,4 +50,5 @@ def load_taxonomy(path: Traversable) -> Taxonomy:
             raise ValueError(f"{path}: {reason_id} has unknown category {body['category']!r}")
         reasons[reason_id] = ReasonInfo(reason_id, body["category"], tuple(body.get("examples", ())))
     facts = {str(key): str(text) for key, text in raw["facts"].items()}
-    return Taxonomy(reasons=reasons, facts=facts, categories=categories)
+    derived = {str(key): str(text) for key, text in (raw.get("derived") or {}).items()}
+    return Taxonomy(reasons=reasons, facts=facts, categories=categories, derived=derived)

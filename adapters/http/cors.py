@@ -29,9 +29,7 @@ _FIREFOX = re.compile(
 _SAFARI_ORIGIN = re.compile(
     r"Origin (\S{1,512}) is not allowed by Access-Control-Allow-Origin\.?(?: Status code: ([0-9]{3}))?"
 )
-_SAFARI_LOAD = re.compile(
-    r"(?:Fetch API|XMLHttpRequest) cannot load (\S{1,2048}?)\.? due to access control checks"
-)
+_SAFARI_LOAD = re.compile(r"(?:Fetch API|XMLHttpRequest) cannot load (\S{1,2048}?)\.? due to access control checks")
 # Chrome: "Request header field authorization is not allowed by Access-Control-Allow-Headers"
 _HEADER_NOT_ALLOWED = re.compile(
     r"Request header field ([A-Za-z0-9_-]{1,100}) is not allowed by Access-Control-Allow-Headers"

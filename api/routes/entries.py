@@ -32,9 +32,7 @@ def list_entries(
         query = query.where(EntryRecord.provider == provider)
     if category is not None:
         query = query.where(EntryRecord.category == category)
-    return [
-        EntrySummaryResponse.model_validate(row, from_attributes=True) for row in session.exec(query).all()
-    ]
+    return [EntrySummaryResponse.model_validate(row, from_attributes=True) for row in session.exec(query).all()]
 
 
 @router.get(

@@ -1,0 +1,270 @@
+"""The AWS adapter: recognises an AWS failure in any surface form and names the layer that said no.
+
+Order of trust: an authentication phrase or code (credentials, SSO, clock, signature); the
+look-alikes that are not IAM (Bedrock model access, opt-in, API Gateway's missing route); the
+IAM denial clause (`because no <layer> allows`, `with an explicit deny in <layer>`), which
+decides the layer; an encoded authorization message; the error code alone.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar, Final
+
+from adapters.aws.codes import (
+    API_GATEWAY_MISSING_ROUTE,
+    AUTHFAILURE_IS_AUTHZ,
+    AUTHN_CODES,
+    AUTHN_PHRASES,
+    AWS_MARKERS,
+    BEDROCK_MODEL_ACCESS,
+    DENIAL_CODES,
+    NOT_ACCESS_CODES,
+    OPT_IN,
+)
+from adapters.aws.grammar import POLICY_TYPE_OF, Denial, read_denial
+from adapters.aws.surface import Envelope, read_envelope
+from adapters.base import Category, Diagnosis, Evidence, FindingsBuilder, Payload
+
+PROVIDER: Final = "aws"
+
+CATEGORY_OF: Final[dict[str, Category]] = {
+    "aws.authn.missing_credentials": "authentication",
+    "aws.authn.invalid_credentials": "authentication",
+    "aws.authn.signature_mismatch": "authentication",
+    "aws.authn.expired_credentials": "authentication",
+    "aws.authn.clock_skew": "authentication",
+    "aws.authn.sso_token_expired": "authentication",
+    **{
+        f"aws.authz.implicit_deny.{layer}": "authorization"
+        for layer in (
+            "identity_policy",
+            "resource_policy",
+            "permissions_boundary",
+            "session_policy",
+            "scp",
+            "vpc_endpoint_policy",
+        )
+    },
+    **{
+        f"aws.authz.explicit_deny.{layer}": "authorization"
+        for layer in (
+            "identity_policy",
+            "resource_policy",
+            "permissions_boundary",
+            "session_policy",
+            "scp",
+            "rcp",
+            "vpc_endpoint_policy",
+            "unknown_policy",
+        )
+    },
+    "aws.authz.s3_block_public_access": "authorization",
+    "aws.authz.assume_role_denied": "authorization",
+    "aws.authz.encoded_message": "authorization",
+    "aws.authz.unspecified": "authorization",
+    "aws.other.bedrock_model_access": "other",
+    "aws.other.opt_in_required": "other",
+    "aws.other.api_gateway_missing_route": "other",
+}
+
+# "arn:aws:sts::123456789012:assumed-role/R/s" → the account
+_ACCOUNT_IN_ARN = re.compile(r"^arn:aws[a-z-]{0,10}:[a-z0-9-]{1,32}:[a-z0-9-]{0,32}:(\d{12}):")
+_ASSUME_ACTIONS: Final = frozenset(
+    {"sts:AssumeRole", "sts:AssumeRoleWithWebIdentity", "sts:AssumeRoleWithSAML", "sts:TagSession"}
+)
+
+
+class AwsAdapter:
+    """Classifies AWS authentication and authorization failures."""
+
+    name: ClassVar[str] = PROVIDER
+
+    def parse(self, payload: Payload) -> Diagnosis | None:
+        """Classify the payload, or return None when nothing in it is AWS's."""
+        envelope = read_envelope(payload.text, payload.data, dict(payload.xml))
+        denial = read_denial(payload.flat)
+        if envelope is not None and envelope.message:
+            denial = denial or read_denial(envelope.message)
+        if not self._is_aws(payload, envelope, denial):
+            return None
+        envelope = envelope or Envelope()
+        found = FindingsBuilder()
+        confidence = _classify(found, payload, envelope, denial)
+        _add_facts(found, payload, envelope, denial)
+        findings = found.build()
+        reason = next((str(f.value) for f in findings if f.field == "reason"), None)
+        return Diagnosis(
+            provider=PROVIDER,
+            reason=reason,
+            category=CATEGORY_OF[reason] if reason else "other",
+            confidence=confidence,
+            findings=findings,
+            note=None if reason else _not_access_note(envelope),
+        )
+
+    @staticmethod
+    def _is_aws(payload: Payload, envelope: Envelope | None, denial: Denial | None) -> bool:
+        if AWS_MARKERS.search(payload.flat) is not None:
+            return True
+        if (
+            payload.header("x-amz-request-id")
+            or payload.header("x-amzn-requestid")
+            or payload.header("x-amzn-errortype")
+        ):
+            return True
+        # <Error><Code>AccessDenied</Code>...<RequestId>..</RequestId><HostId>..</HostId> (S3),
+        # <Response><Errors>..</Errors><RequestID>..</RequestID> (EC2), <ErrorResponse> (Query)
+        if "Code" in payload.xml and any(k in payload.xml for k in ("RequestId", "RequestID", "HostId")):
+            return True
+        if denial is not None and (denial.decision is not None or denial.encoded_message is not None):
+            return True
+        if envelope is not None and envelope.code is not None and payload.provider_hint == PROVIDER:
+            return True
+        return payload.provider_hint == PROVIDER and (payload.status_code in (400, 401, 403) or envelope is not None)
+
+
+def _classify(found: FindingsBuilder, payload: Payload, envelope: Envelope, denial: Denial | None) -> float:
+    """Record the reason; return the confidence."""
+    text = payload.flat
+    code = envelope.code
+
+    # Look-alikes first: their codes (AccessDeniedException, MissingAuthenticationToken) lie.
+    if BEDROCK_MODEL_ACCESS.search(text):
+        found.add(
+            "reason",
+            "aws.other.bedrock_model_access",
+            "reported",
+            "Bedrock's 'You don't have access to the model'",
+        )
+        return 0.95
+    if OPT_IN.search(text) or (code is not None and AUTHN_CODES.get(code) == "aws.other.opt_in_required"):
+        found.add("reason", "aws.other.opt_in_required", "reported", "the opt-in / subscription message")
+        return 0.9
+    if "Missing Authentication Token" in text and API_GATEWAY_MISSING_ROUTE.search(text):
+        found.add(
+            "reason",
+            "aws.other.api_gateway_missing_route",
+            "inferred",
+            "API Gateway's answer for a path with no route",
+        )
+        return 0.8
+
+    if denial is not None and (
+        denial.decision or denial.encoded_message or denial.block_public_access or denial.action
+    ):
+        return _classify_denial(found, denial, code)
+
+    for pattern, reason in AUTHN_PHRASES:
+        if (match := pattern.search(text)) is not None:
+            found.add("reason", reason, "reported", f'the words "{match.group(0)}"')
+            return 0.9
+    if code is not None:
+        if code == "AuthFailure" and AUTHFAILURE_IS_AUTHZ.search(text):
+            found.add(
+                "reason",
+                "aws.authz.unspecified",
+                "reported",
+                "EC2's 'Not authorized for' an image or snapshot",
+            )
+            return 0.85
+        if code in AUTHN_CODES:
+            found.add("reason", AUTHN_CODES[code], "reported", f"the error code {code}")
+            return 0.9
+        if code in DENIAL_CODES or code.endswith("AccessDenied") or code.endswith("AccessDeniedException"):
+            found.add("reason", "aws.authz.unspecified", "reported", f"the error code {code} with no policy detail")
+            return 0.8
+        if code in NOT_ACCESS_CODES:
+            return 0.85
+    if re.search(r"\bAccess Denied\b|\bAccessDenied\b|\bForbidden\b", text):
+        found.add("reason", "aws.authz.unspecified", "reported", "a bare 'Access Denied'")
+        return 0.7
+    if payload.status_code == 403:
+        found.add(
+            "reason",
+            "aws.authz.unspecified",
+            "inferred",
+            "an AWS 403 with no body (S3 HEAD requests have none)",
+        )
+        return 0.6
+    return 0.5
+
+
+def _classify_denial(found: FindingsBuilder, denial: Denial, code: str | None) -> float:
+    clause: Evidence = "reported"
+    if denial.block_public_access:
+        found.add("reason", "aws.authz.s3_block_public_access", clause, "the S3 Block Public Access clause")
+        return 0.95
+    if denial.action in _ASSUME_ACTIONS:
+        found.add("reason", "aws.authz.assume_role_denied", clause, f"the denied action {denial.action}")
+        return 0.95
+    if denial.layer == "role_trust_policy":
+        found.add("reason", "aws.authz.assume_role_denied", clause, f'"{denial.clause}"')
+        return 0.95
+    if denial.decision == "explicit":
+        if denial.layer is None:
+            found.add(
+                "reason",
+                "aws.authz.explicit_deny.unknown_policy",
+                clause,
+                f'"{denial.clause}", no policy type named',
+            )
+        else:
+            found.add("reason", f"aws.authz.explicit_deny.{denial.layer}", clause, f'"{denial.clause}"')
+        return 0.95
+    if denial.decision == "implicit" and denial.layer in POLICY_TYPE_OF and denial.layer != "rcp":
+        found.add("reason", f"aws.authz.implicit_deny.{denial.layer}", clause, f'"{denial.clause}"')
+        return 0.95
+    if denial.encoded_message is not None:
+        found.add("reason", "aws.authz.encoded_message", clause, "the encoded authorization failure message")
+        return 0.9
+    basis = f"'is not authorized to perform: {denial.action}' with no policy clause"
+    found.add("reason", "aws.authz.unspecified", clause, basis + (f" ({code})" if code else ""))
+    return 0.85
+
+
+def _add_facts(found: FindingsBuilder, payload: Payload, envelope: Envelope, denial: Denial | None) -> None:
+    said: Evidence = "reported"
+    if denial is not None:
+        found.add("principal", denial.principal, said, "the 'User:' of the message")
+        found.add("action", denial.action, said, "the action the message names")
+        found.add("resource", denial.resource, said, "the 'on resource' of the message")
+        if denial.layer in POLICY_TYPE_OF:
+            found.add("policy_type", POLICY_TYPE_OF[denial.layer], said, f'"{denial.clause}"')
+        found.add("policy_arn", denial.policy_arn, said, "the policy ARN after the clause")
+        found.add("encoded_message", denial.encoded_message, said, "the encoded authorization failure message")
+        found.add("authorization_id", denial.authorization_id, said, "the authorization id in the message")
+    found.add("principal", envelope.principal, said, envelope.basis)
+    principal = denial.principal if denial and denial.principal else envelope.principal
+    account = _ACCOUNT_IN_ARN.match(principal) if principal else None
+    found.add(
+        "account_id",
+        account.group(1) if account else envelope.account_id,
+        said,
+        "the account in the principal ARN",
+    )
+    service = denial.action.split(":", 1)[0] if denial and denial.action and ":" in denial.action else envelope.service
+    found.add(
+        "service",
+        service,
+        said,
+        "the service prefix of the action" if denial and denial.action else envelope.basis,
+    )
+    found.add("operation", envelope.operation, said, envelope.basis)
+    found.add("code", envelope.code, said, envelope.basis)
+    found.add(
+        "request_id",
+        envelope.request_id or payload.header("x-amz-request-id") or payload.header("x-amzn-requestid"),
+        said,
+        envelope.basis,
+    )
+    status = payload.status_code if payload.status_code is not None else envelope.status_code
+    found.add("status_code", status, said, "the HTTP status")
+
+
+def _not_access_note(envelope: Envelope) -> str:
+    code = envelope.code or "this error"
+    return (
+        f"{code} is an AWS error, but not an access failure: no credential or policy change will fix it. "
+        "Read the message for the resource, parameter or limit it names."
+    )

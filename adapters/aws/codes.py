@@ -1,0 +1,141 @@
+"""AWS error codes and phrases → reason: the literal tables the AWS adapter classifies with.
+
+HTTP status never decides (AccessDeniedException is 400 in SSM and KMS; Lambda relays a KMS
+denial as 502); the code and the message do.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+# Codes that say what went wrong without a message to read (CommonErrors in each API reference).
+AUTHN_CODES: Final[dict[str, str]] = {
+    "InvalidAccessKeyId": "aws.authn.invalid_credentials",
+    "InvalidClientTokenId": "aws.authn.invalid_credentials",
+    "UnrecognizedClientException": "aws.authn.invalid_credentials",
+    "InvalidToken": "aws.authn.invalid_credentials",
+    "AuthFailure": "aws.authn.invalid_credentials",
+    "NotAuthorized": "aws.authn.invalid_credentials",
+    "SignatureDoesNotMatch": "aws.authn.signature_mismatch",
+    "IncompleteSignature": "aws.authn.signature_mismatch",
+    "IncompleteSignatureException": "aws.authn.signature_mismatch",
+    "InvalidSignatureException": "aws.authn.signature_mismatch",
+    "ExpiredToken": "aws.authn.expired_credentials",
+    "ExpiredTokenException": "aws.authn.expired_credentials",
+    "TokenRefreshRequired": "aws.authn.expired_credentials",
+    "RequestTimeTooSkewed": "aws.authn.clock_skew",
+    "RequestExpired": "aws.authn.clock_skew",
+    "RequestInTheFuture": "aws.authn.clock_skew",
+    "MissingAuthenticationToken": "aws.authn.missing_credentials",
+    "MissingAuthenticationTokenException": "aws.authn.missing_credentials",
+    "UnauthorizedSSOTokenError": "aws.authn.sso_token_expired",
+    "OptInRequired": "aws.other.opt_in_required",
+    "SubscriptionRequiredException": "aws.other.opt_in_required",
+}
+
+# Codes that mean "a policy said no" without saying which (the message may say more).
+DENIAL_CODES: Final = frozenset(
+    {
+        "AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "Client.UnauthorizedOperation",
+        "UnauthorizedAccess", "Unauthorized", "UnauthorizedException", "Forbidden", "ForbiddenException",
+        "AuthorizationError", "AuthorizationErrorException", "AuthorizationFailure", "KMSAccessDenied",
+        "KMSAccessDeniedException", "AccessDeniedFault", "NotAuthorizedException", "InsufficientPermissions",
+        "InsufficientPermissionsException", "UnauthorizedTaggingOperation", "AllAccessDisabled",
+        "403",
+    }
+)  # fmt: skip
+
+# Real AWS errors that are not access failures: recognised as AWS, answered with reason None.
+NOT_ACCESS_CODES: Final = frozenset(
+    {
+        "ThrottlingException", "Throttling", "TooManyRequestsException", "SlowDown", "RequestLimitExceeded",
+        "ProvisionedThroughputExceededException", "NoSuchBucket", "NoSuchKey", "NoSuchEntity",
+        "ValidationException", "ValidationError", "ResourceNotFoundException", "InvalidParameterValue",
+        "InvalidParameterException", "ServiceUnavailable", "InternalError", "InternalFailure",
+        "EntityAlreadyExists", "BucketAlreadyExists", "BucketAlreadyOwnedByYou", "ConditionalCheckFailedException",
+        "ResourceInUseException", "InvalidRequest", "MalformedPolicyDocument", "LimitExceeded",
+        "LimitExceededException", "ServiceQuotaExceededException", "NotFound", "NoSuchUpload", "PermanentRedirect",
+        "AuthorizationHeaderMalformed", "InvalidBucketName", "InvalidAMIID.NotFound", "DryRunOperation",
+    }
+)  # fmt: skip
+
+# (pattern, reason): phrases that decide an authentication failure whatever the code says.
+# Most specific first.
+AUTHN_PHRASES: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
+    # "Signature expired: 20190703T131216Z is now earlier than 20190703T131217Z"
+    (
+        re.compile(r"Signature expired: |Signature not yet current: |RequestTimeTooSkewed|time-skew"),
+        "aws.authn.clock_skew",
+    ),
+    # "The difference between the request time and the current time is too large."
+    (
+        re.compile(r"difference between the request time and the (?:current|server's) time is too large"),
+        "aws.authn.clock_skew",
+    ),
+    # "Error when retrieving token from sso: Token has expired and refresh failed"
+    (
+        re.compile(
+            r"retrieving token from sso|Token has expired and refresh failed|SSO session associated with this profile"
+            r"|UnauthorizedSSOTokenError|SSOTokenProviderFailure|aws sso login|The SSO session .{0,80}expired"
+            r"|Session token not found or invalid|SSO Token .{0,40}(?:expired|invalid)",
+            re.IGNORECASE,
+        ),
+        "aws.authn.sso_token_expired",
+    ),
+    # "The security token included in the request is expired"; "ExpiredToken"
+    (
+        re.compile(r"security token included in the request is expired|ExpiredToken|[Tt]oken (?:has )?expired"),
+        "aws.authn.expired_credentials",
+    ),
+    # "The security token included in the request is invalid"; "The AWS Access Key Id you provided does not exist"
+    (
+        re.compile(
+            r"security token included in the request is invalid|Access Key Id you provided does not exist"
+            r"|InvalidClientTokenId|UnrecognizedClientException|InvalidAccessKeyId"
+        ),
+        "aws.authn.invalid_credentials",
+    ),
+    # "The request signature we calculated does not match the signature you provided"
+    (
+        re.compile(r"signature we calculated does not match|SignatureDoesNotMatch"),
+        "aws.authn.signature_mismatch",
+    ),
+    # botocore: "NoCredentialsError: Unable to locate credentials"; JS v3: "Could not load
+    # credentials from any providers"; Go: "NoCredentialProviders: no valid providers in chain"
+    (
+        re.compile(
+            r"Unable to locate credentials|NoCredentialsError|Could not load credentials from any providers"
+            r"|NoCredentialProviders|no valid providers in chain|Unable to load AWS credentials from any provider"
+            r"|Unable to load credentials from any of the providers"
+            r"|failed to refresh cached credentials, no EC2 IMDS role"
+            r"|Missing credentials in config|PartialCredentialsError|credentials? (?:are|is) missing"
+        ),
+        "aws.authn.missing_credentials",
+    ),
+)
+
+# Bedrock: "You don't have access to the model with the specified model ID."
+BEDROCK_MODEL_ACCESS: Final = re.compile(
+    r"(?:don't|do not) have access to the model|model access is not enabled|access to the model .{0,40}not enabled",
+    re.IGNORECASE,
+)
+# "OptInRequired: You are not subscribed to this service"; "The region ... is not enabled"
+OPT_IN: Final = re.compile(
+    r"OptInRequired|not subscribed to this service|[Rr]egion .{0,60} is (?:not enabled|disabled)"
+)
+# API Gateway answers a path with no route this way: {"message":"Missing Authentication Token"}
+API_GATEWAY_MISSING_ROUTE: Final = re.compile(r"\"message\" ?: ?\"Missing Authentication Token\"|execute-api")
+# EC2's "AuthFailure: Not authorized for images: [ami-...]" is an authorization failure.
+AUTHFAILURE_IS_AUTHZ: Final = re.compile(r"Not authorized for (?:images|snapshots|instances)")
+
+# Text that makes a payload AWS's even before its shape is read.
+AWS_MARKERS: Final = re.compile(
+    r"arn:aws|amazonaws\.com|botocore|boto3|aws-sdk|@aws-sdk|aws_sdk|AWS HTTP error|x-amz-|An error occurred \("
+    r"|operation error [A-Za-z0-9 ]{1,40}: |\(Service: |Encoded authorization failure message|NoCredentialsError"
+    r"|Unable to locate credentials|CredentialsProviderError|NoCredentialProviders|InvalidClientTokenId"
+    r"|UnrecognizedClientException|InvalidAccessKeyId|RequestTimeTooSkewed|UnauthorizedOperation|OptInRequired"
+    r"|aws sso login|AWS_PROFILE|HandlerErrorCode|registry\.terraform\.io/hashicorp/aws|sts:AssumeRole"
+    r"|security token included in the request|AWS Access Key Id|SSOTokenProviderFailure|retrieving token from sso"
+    r"|You don't have access to the model with the specified model ID"
+)

@@ -1,0 +1,263 @@
+"""Read the envelope every AWS client wraps an error in: code, operation, service, request id, status.
+
+Wire and print shapes, each quoted above its pattern. The first envelope that matches wins;
+later ones only fill what is still missing. Structured bodies (S3/EC2/Query XML, JSON with
+`__type`, Lambda's `errorType`, Step Functions' `error`/`cause`, CloudTrail records) are read
+from the parsed document, not the text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from typing import Any, Final
+
+# botocore / AWS CLI: "An error occurred (AccessDenied) when calling the PutObject operation: msg"
+_BOTOCORE = re.compile(
+    r"An error occurred \(([A-Za-z0-9_.]{1,100})\)(?: \(reached max retries: \d{1,3}\))? when calling the "
+    r"([A-Za-z0-9]{1,100}) operation(?: \(reached max retries: \d{1,3}\))?: ?([^\n]{0,4000})"
+)
+# Go v2: "operation error S3: PutObject, https response error StatusCode: 403, RequestID: X,
+#         HostID: Y, api error AccessDenied: Access Denied"
+_GO_V2 = re.compile(
+    r"operation error ([A-Za-z0-9 ]{1,40}): ([A-Za-z0-9]{1,100}), "
+    r"(?:exceeded maximum number of attempts, \d{1,3}, )?"
+    r"https response error StatusCode: (\d{3}), RequestID: ([A-Za-z0-9-]{0,128}),(?: HostID: [^,\n]{0,300},)?"
+    r"(?: api error ([A-Za-z0-9_.]{1,100}): ?([^\n]{0,4000}))?"
+)
+# Go v1 / older Terraform: "AccessDenied: Access Denied\n\tstatus code: 403, request id: X, host id: Y"
+_GO_V1 = re.compile(
+    r"(?:^|[\s:])([A-Z][A-Za-z0-9]{2,100}): ([^\n]{0,4000})\n[ \t]*status code: (\d{3}), "
+    r"request id: ([A-Za-z0-9-]{0,128})"
+)
+# Java v1: "(Service: Amazon S3; Status Code: 403; Error Code: AccessDenied; Request ID: X; ...)"
+# Java v2: "(Service: S3, Status Code: 403, Request ID: X, Extended Request ID: Y)"
+_JAVA = re.compile(
+    r"\(Service: ([A-Za-z0-9 ]{1,60})[;,] Status Code: (\d{3})[;,](?: Error Code: ([A-Za-z0-9_.]{1,100})[;,])?"
+    r" Request ID: ([A-Za-z0-9-]{0,128})"
+)
+# PHP: 'Error executing "PutObject" on "https://b.s3.amazonaws.com/k"; AWS HTTP error: Client
+#       error: `PUT https://...` resulted in a `403 Forbidden` response: ... AccessDenied (client): Access Denied'
+_PHP = re.compile(r'Error executing "([A-Za-z0-9]{1,100})" on "([^"]{1,2048})"; AWS HTTP error: ')
+_PHP_CODE = re.compile(r"\b([A-Z][A-Za-z0-9]{2,100}) \((?:client|server)\): ([^\n]{0,4000})")
+# JS v2 objects: "code: 'AccessDenied'", "statusCode: 403", "requestId: 'X'"; JS v3: "Code: 'AccessDenied'",
+# "httpStatusCode: 403", "$fault: 'client'", "name: 'AccessDeniedException'"
+_JS_CODE = re.compile(r"\b(?:code|Code|name|__type)[\"']?: ?[\"']([A-Za-z0-9_.#:]{2,160})[\"']")
+_JS_STATUS = re.compile(r"\b(?:statusCode|httpStatusCode)[\"']?: ?(\d{3})\b")
+_JS_REQUEST_ID = re.compile(
+    r"\b(?:requestId|RequestId|requestID|x-amz-request-id)[\"']?: ?[\"']([A-Za-z0-9-]{8,128})[\"']"
+)
+# CloudFormation: 'Resource handler returned message: "msg" (RequestToken: X, HandlerErrorCode: AccessDenied)'
+_CFN_HANDLER = re.compile(
+    r"Resource handler returned message: \"([^\n]{0,4000}?)\" ?\((?:Service: ([A-Za-z0-9 ]{1,60}), )?"
+    r"(?:Status Code: (\d{3}), )?(?:Request ID: ([A-Za-z0-9-]{0,128}))?[^)]{0,400}?HandlerErrorCode: ([A-Za-z]{1,60})\)"
+)
+# CloudFormation (legacy): "API: s3:CreateBucket Access Denied"
+_CFN_API = re.compile(r"\bAPI: ([a-z0-9-]{1,40}):([A-Za-z0-9]{1,100}) ([^\n]{0,2000})")
+# "Request ID: 4442587F", "RequestId: x", "request id: x", "x-amz-request-id: x"
+_REQUEST_ID = re.compile(r"(?:Request ?ID|RequestId|request id|x-amz-request-id)[\"']?: ?[\"']?([A-Za-z0-9-]{8,128})")
+# The Java/.NET exception class names the code when nothing else does: "S3Exception", "AmazonS3Exception"
+_SERVICE_OF_HOST = re.compile(r"\b([a-z0-9-]{2,40})\.(?:[a-z0-9-]{2,30}\.)?amazonaws\.com")
+
+_JAVA_SERVICE: Final = {"amazon s3": "s3", "s3": "s3", "amazon ec2": "ec2", "amazondynamodbv2": "dynamodb"}
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """The AWS error's code, message and request context, each with what printed it."""
+
+    code: str | None = None
+    message: str | None = None
+    operation: str | None = None
+    service: str | None = None
+    request_id: str | None = None
+    status_code: int | None = None
+    principal: str | None = None  # CloudTrail's userIdentity.arn
+    account_id: str | None = None
+    basis: str = "the error text"
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def fill(self, other: Envelope) -> Envelope:
+        """Return this envelope with its empty fields taken from another."""
+        updates = {
+            name: getattr(other, name)
+            for name in (
+                "code",
+                "message",
+                "operation",
+                "service",
+                "request_id",
+                "status_code",
+                "principal",
+                "account_id",
+            )
+            if getattr(self, name) is None and getattr(other, name) is not None
+        }
+        return replace(self, **updates) if updates else self
+
+
+def read_envelope(text: str, data: Any, xml: dict[str, str]) -> Envelope | None:
+    """Return the envelope of the AWS error in the payload, or None when none is recognisable."""
+    found: Envelope | None = None
+    for reader in (_from_cloudtrail, _from_json, _from_xml):
+        candidate = reader(data) if reader is not _from_xml else _from_xml(xml)
+        if candidate is not None:
+            found = candidate if found is None else found.fill(candidate)
+    text_envelope = _from_text(text)
+    if text_envelope is not None:
+        found = text_envelope if found is None else found.fill(text_envelope)
+    if found is not None and found.request_id is None and (rid := _REQUEST_ID.search(text)):
+        found = replace(found, request_id=rid.group(1))
+    if found is not None and found.service is None and (host := _SERVICE_OF_HOST.search(text)):
+        found = replace(found, service=host.group(1))
+    return found
+
+
+def _from_text(text: str) -> Envelope | None:
+    if m := _BOTOCORE.search(text):
+        return Envelope(code=m.group(1), operation=m.group(2), message=m.group(3), basis="the botocore/CLI error line")
+    if m := _GO_V2.search(text):
+        return Envelope(
+            service=_service_name(m.group(1)),
+            operation=m.group(2),
+            status_code=int(m.group(3)),
+            request_id=m.group(4) or None,
+            code=m.group(5),
+            message=m.group(6),
+            basis="the Go SDK v2 operation error",
+        )
+    if m := _CFN_HANDLER.search(text):
+        return Envelope(
+            message=m.group(1),
+            service=_service_name(m.group(2)) if m.group(2) else None,
+            status_code=int(m.group(3)) if m.group(3) else None,
+            request_id=m.group(4),
+            code=m.group(5),
+            basis="the CloudFormation handler message",
+        )
+    if m := _JAVA.search(text):
+        return Envelope(
+            service=_service_name(m.group(1)),
+            status_code=int(m.group(2)),
+            code=m.group(3),
+            request_id=m.group(4) or None,
+            message=text[max(0, m.start() - 2000) : m.start()].strip().rsplit("\n", 1)[-1] or None,
+            basis="the Java SDK exception",
+        )
+    if m := _GO_V1.search(text):
+        return Envelope(
+            code=m.group(1),
+            message=m.group(2),
+            status_code=int(m.group(3)),
+            request_id=m.group(4) or None,
+            basis="the Go SDK v1 error",
+        )
+    if m := _PHP.search(text):
+        code = _PHP_CODE.search(text, m.end())
+        return Envelope(
+            operation=m.group(1),
+            code=code.group(1) if code else None,
+            message=code.group(2) if code else None,
+            basis="the PHP SDK exception",
+        )
+    if m := _CFN_API.search(text):
+        return Envelope(
+            service=m.group(1),
+            operation=m.group(2),
+            message=m.group(3),
+            basis="the CloudFormation API message",
+        )
+    code = _JS_CODE.search(text)
+    status = _JS_STATUS.search(text)
+    if code is not None or status is not None:
+        request_id = _JS_REQUEST_ID.search(text)
+        return Envelope(
+            code=_short_code(code.group(1)) if code else None,
+            status_code=int(status.group(1)) if status else None,
+            request_id=request_id.group(1) if request_id else None,
+            basis="the SDK error object",
+        )
+    return None
+
+
+def _from_xml(xml: dict[str, str]) -> Envelope | None:
+    # <Error><Code>AccessDenied</Code><Message>Access Denied</Message><RequestId>X</RequestId></Error>
+    if "Code" not in xml:
+        return None
+    return Envelope(
+        code=xml["Code"],
+        message=xml.get("Message"),
+        request_id=xml.get("RequestId") or xml.get("RequestID"),
+        basis="the XML error body",
+    )
+
+
+def _from_json(data: Any) -> Envelope | None:
+    if not isinstance(data, dict):
+        return None
+    # {"__type": "com.amazonaws.kms#AccessDeniedException", "message": "..."} / {"Code": ..., "Message": ...}
+    code = data.get("__type") or data.get("Code") or data.get("code") or data.get("errorType") or data.get("error")
+    message = data.get("message") or data.get("Message") or data.get("errorMessage") or data.get("cause")
+    if isinstance(data.get("Error"), dict):  # {"Error": {"Code": "AccessDenied", "Message": "..."}}
+        inner = data["Error"]
+        code, message = inner.get("Code", code), inner.get("Message", message)
+    if not isinstance(code, str) and not isinstance(message, str):
+        return None
+    metadata: dict[str, Any] = data["$metadata"] if isinstance(data.get("$metadata"), dict) else {}
+    status = metadata.get("httpStatusCode") or data.get("statusCode")
+    return Envelope(
+        code=_short_code(code) if isinstance(code, str) else None,
+        message=message if isinstance(message, str) else None,
+        request_id=_str(metadata.get("requestId") or data.get("requestId") or data.get("RequestId")),
+        status_code=status if isinstance(status, int) else None,
+        basis="the JSON error body",
+    )
+
+
+def _from_cloudtrail(data: Any) -> Envelope | None:
+    record = denied_record(data)
+    if record is None:
+        return None
+    identity: dict[str, Any] = record["userIdentity"] if isinstance(record.get("userIdentity"), dict) else {}
+    source = _str(record.get("eventSource")) or ""
+    code = _str(record.get("errorCode"))
+    return Envelope(
+        code=code.removeprefix("Client.") if code else None,
+        message=_str(record.get("errorMessage")),
+        operation=_str(record.get("eventName")),
+        service=source.split(".", 1)[0] or None,
+        request_id=_str(record.get("requestID")),
+        principal=_str(identity.get("arn")),
+        account_id=_str(record.get("recipientAccountId")) or _str(identity.get("accountId")),
+        basis="the CloudTrail record",
+    )
+
+
+def denied_record(data: Any) -> dict[str, Any] | None:
+    """Return the CloudTrail record in the data that failed, preferring an access denial."""
+    records: list[Any]
+    if isinstance(data, dict) and isinstance(data.get("Records"), list):
+        records = data["Records"][:500]
+    elif isinstance(data, dict) and isinstance(data.get("detail"), dict):  # EventBridge envelope
+        records = [data["detail"]]
+    else:
+        records = [data]
+    failed = [r for r in records if isinstance(r, dict) and "eventSource" in r and r.get("errorCode")]
+    for record in failed:
+        if re.search(r"AccessDenied|Unauthorized|Forbidden", str(record.get("errorCode"))):
+            return record
+    return failed[0] if failed else None
+
+
+def _service_name(name: str) -> str:
+    lowered = name.strip().lower()
+    return _JAVA_SERVICE.get(lowered, lowered.removeprefix("amazon ").removeprefix("aws ").replace(" ", ""))
+
+
+def _short_code(code: str) -> str:
+    """Drop the namespace of a JSON-protocol code: com.amazonaws.kms#AccessDeniedException -> AccessDeniedException."""
+    return code.rsplit("#", 1)[-1].split(":", 1)[0].strip()
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
