@@ -77,10 +77,11 @@ def _diagnose(args: argparse.Namespace) -> int:
     from api.catalog import load_catalog
     from api.schemas import DiagnoseRequest
     from api.services.diagnosis import diagnose_request
+    from api.services.least_privilege import load_iam_index
 
     text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
     request = DiagnoseRequest(error=text, status_code=args.status, provider=args.provider)
-    response = diagnose_request(request, load_catalog())
+    response = diagnose_request(request, load_catalog(), load_iam_index())
     print(json.dumps(response.model_dump(mode="json"), indent=2, ensure_ascii=False))
     return 0
 

@@ -9,12 +9,19 @@ from fastapi import Depends, Request
 from sqlmodel import Session
 
 from api.catalog import Catalog
+from api.services.least_privilege import IamActionIndex
 
 
 def get_catalog(request: Request) -> Catalog:
     """Return the catalogue the lifespan loaded."""
     catalog: Catalog = request.app.state.catalog
     return catalog
+
+
+def get_iam_index(request: Request) -> IamActionIndex:
+    """Return the IAM action index the lifespan loaded."""
+    index: IamActionIndex = request.app.state.iam_index
+    return index
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -24,4 +31,5 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 CatalogDep = Annotated[Catalog, Depends(get_catalog)]
+IamIndexDep = Annotated[IamActionIndex, Depends(get_iam_index)]
 SessionDep = Annotated[Session, Depends(get_session)]

@@ -15,6 +15,7 @@ from api.catalog import Catalog, content_root, load_catalog
 from api.db import create_tables, make_engine, sync_entries
 from api.limits import BodyLimitMiddleware
 from api.routes import diagnose, entries, health, reasons
+from api.services.least_privilege import load_iam_index
 from api.settings import Settings, get_settings
 
 
@@ -37,6 +38,7 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None)
         create_tables(engine)
         app.state.sync_report = sync_entries(engine, loaded)
         app.state.catalog = loaded
+        app.state.iam_index = load_iam_index()
         app.state.engine = engine
         try:
             yield

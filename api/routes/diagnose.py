@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.deps import CatalogDep
+from api.deps import CatalogDep, IamIndexDep
 from api.problems import problem_responses
 from api.schemas import DiagnoseRequest, DiagnoseResponse
 from api.services.diagnosis import diagnose_request
@@ -18,6 +18,6 @@ router = APIRouter(prefix="/v1", tags=["diagnose"])
     responses=problem_responses(400, 413, 415, 422),
     summary="Diagnose a pasted access failure",
 )
-def diagnose(body: DiagnoseRequest, catalog: CatalogDep) -> DiagnoseResponse:
+def diagnose(body: DiagnoseRequest, catalog: CatalogDep, iam_index: IamIndexDep) -> DiagnoseResponse:
     """Classify the failure and return the guidance rendered for the facts read from it."""
-    return diagnose_request(body, catalog)
+    return diagnose_request(body, catalog, iam_index)
