@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any, Final
 from xml.etree.ElementTree import Element  # type only; parsing goes through defusedxml
@@ -25,6 +26,7 @@ from adapters.redact import redact
 MAX_TEXT_CHARS: Final = 256 * 1024  # the API caps bodies lower; this bounds direct callers
 _MAX_JSON_CANDIDATES: Final = 8  # `{` positions tried when looking for an embedded body
 _MAX_XML_ELEMENTS: Final = 500
+_MIN_WRAP_WIDTH: Final = 60
 
 # "\x1b[31mError\x1b[0m" (colour), "\x1b]8;;url\x1b\\" (hyperlink): CSI and OSC sequences
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]{0,2048}(?:\x07|\x1b\\)")
@@ -36,7 +38,8 @@ _STATUS_LINE = re.compile(r"^[<\s]*HTTP/[0-9.]{1,3} ([1-5][0-9]{2})\b", re.MULTI
 # "< WWW-Authenticate: Bearer realm=...", "x-amz-request-id: 4442587FB7D0A2F9" (curl -v / -i)
 _HEADER_LINE = re.compile(r"^[<\s]{0,3}([A-Za-z][A-Za-z0-9-]{1,63}):[ \t]?(.{0,4096})$")
 # The XML documents providers return: S3 <Error>, EC2 <Response>, Query <ErrorResponse>
-_XML_START = re.compile(r"<\?xml[^>]{0,200}\?>|<(Error|ErrorResponse|Response)>")
+_XML_START = re.compile(r"<\?xml[^>]{0,200}\?>|<(Error|ErrorResponse|Response)(?:\s[^<>]{0,300})?>")
+_MAX_XML_CANDIDATES: Final = 4
 _WS = re.compile(r"\s+")
 
 
@@ -81,7 +84,29 @@ def _clean_text(text: str) -> str:
     text = _ANSI.sub("", text)
     if "│" in text or "╷" in text:
         text = _join_gutters(text)
-    return text.strip()
+    return _unwrap_fixed_width(text).strip()
+
+
+def _unwrap_fixed_width(text: str) -> str:
+    """Join lines a terminal or log viewer cut at a fixed width ("...; Erro" + "r Code: ...").
+
+    When two or more lines share one length of 60+ characters, each line of exactly that
+    length is a cut, and the next line continues it with no separator.
+    """
+    lines = text.split("\n")
+    lengths = Counter(len(line) for line in lines if len(line) >= _MIN_WRAP_WIDTH)
+    if not lengths:
+        return text
+    width, count = lengths.most_common(1)[0]
+    if count < 2:
+        return text
+    out: list[str] = []
+    for line in lines:
+        if out and len(out[-1]) % width == 0 and len(out[-1]) >= width and line.strip():
+            out[-1] += line
+        else:
+            out.append(line)
+    return "\n".join(out)
 
 
 def _join_gutters(text: str) -> str:
@@ -141,14 +166,21 @@ def _find_json(text: str) -> Any:
 
 
 def _find_xml(text: str) -> dict[str, str]:
-    """Return {tag: first text} of the provider XML document in the text, parsed safely."""
-    match = _XML_START.search(text)
-    if match is None:
-        return {}
+    """Return {tag: first text} of the first provider XML document in the text that parses safely."""
+    for count, match in enumerate(_XML_START.finditer(text)):
+        if count >= _MAX_XML_CANDIDATES:
+            break
+        parsed = _parse_xml_at(text, match)
+        if parsed:
+            return parsed
+    return {}
+
+
+def _parse_xml_at(text: str, match: re.Match[str]) -> dict[str, str]:
     start = match.start()
     root_tag = match.group(1)
     if root_tag is None:  # an <?xml ...?> declaration: the root is the next element
-        after = re.match(r"\s*<([A-Za-z][A-Za-z0-9]{0,63})", text[match.end() :])
+        after = re.match(r"\s*<([A-Za-z][A-Za-z0-9]{0,63})", text[match.end() : match.end() + 200])
         if after is None:
             return {}
         root_tag = after.group(1)

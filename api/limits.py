@@ -11,8 +11,11 @@ from typing import Final
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.problems import Problem, problem_response
+from api.schemas import MAX_JSON_DEPTH
 
 _BODY_METHODS: Final = frozenset({"POST", "PUT", "PATCH"})
+# The request object adds one level to the `error` object's own limit (schemas.MAX_JSON_DEPTH).
+MAX_BODY_DEPTH: Final = MAX_JSON_DEPTH + 1
 
 
 class BodyLimitMiddleware:
@@ -60,6 +63,10 @@ class BodyLimitMiddleware:
             chunks.append(chunk)
             more = message.get("more_body", False)
         body = b"".join(chunks)
+        refusal = _unparseable(body) if scope["path"].startswith(self.json_prefix) else None
+        if refusal is not None:
+            await problem_response(refusal)(scope, receive, send)
+            return
         replayed = False
 
         async def replay() -> Message:
@@ -79,6 +86,47 @@ class BodyLimitMiddleware:
             f"The body is larger than {self.max_body_bytes} bytes; send only the error itself.",
         )
         await problem_response(problem)(scope, receive, send)
+
+
+def _unparseable(body: bytes) -> Problem | None:
+    """Refuse, before any parser runs, a body that is not UTF-8 or that nests absurdly deep."""
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return Problem(415, "not-json", "Unsupported media type", "The request body is not UTF-8 encoded JSON.")
+    if _nesting_depth(body) > MAX_BODY_DEPTH:
+        # Only `error` may hold objects (headers are flat), so the depth is always error's.
+        message = f"nests deeper than {MAX_JSON_DEPTH} levels"
+        return Problem(
+            422,
+            "invalid-request",
+            "Request does not fit the contract",
+            f"The error object {message}.",
+            [{"loc": ["body", "error"], "msg": message, "type": "too_deep"}],
+        )
+    return None
+
+
+def _nesting_depth(body: bytes) -> int:
+    """Return the deepest [ / { nesting outside JSON strings: one linear pass, no recursion."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for byte in body:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            deepest = max(deepest, depth)
+        elif byte in (0x5D, 0x7D):  # ] }
+            depth -= 1
+    return deepest
 
 
 def _is_json(content_type: str | None) -> bool:

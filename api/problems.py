@@ -64,12 +64,9 @@ def problem_response(problem: Problem) -> JSONResponse:
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """Return the `responses=` mapping that documents these problem statuses in OpenAPI."""
+    schema = ProblemResponse.model_json_schema()
     return {
-        status: {
-            "model": ProblemResponse,
-            "content": {MEDIA_TYPE: {}},
-            "description": _TITLES.get(status, "Error"),
-        }
+        status: {"description": _TITLES.get(status, "Error"), "content": {MEDIA_TYPE: {"schema": schema}}}
         for status in statuses
     }
 

@@ -25,6 +25,7 @@ from adapters.aws.codes import (
 from adapters.aws.grammar import POLICY_TYPE_OF, Denial, read_denial
 from adapters.aws.surface import Envelope, read_envelope
 from adapters.base import Category, Diagnosis, Evidence, FindingsBuilder, Payload
+from adapters.http.status import status_in_text
 
 PROVIDER: Final = "aws"
 
@@ -70,6 +71,8 @@ CATEGORY_OF: Final[dict[str, Category]] = {
 
 # "arn:aws:sts::123456789012:assumed-role/R/s" → the account
 _ACCOUNT_IN_ARN = re.compile(r"^arn:aws[a-z-]{0,10}:[a-z0-9-]{1,32}:[a-z0-9-]{0,32}:(\d{12}):")
+# "Access Denied", "AccessDeniedException", "KMS access was denied", "Forbidden"
+_BARE_DENIAL = re.compile(r"access (?:was |is )?denied|AccessDenied|\bForbidden\b|not allowed to access", re.IGNORECASE)
 _ASSUME_ACTIONS: Final = frozenset(
     {"sts:AssumeRole", "sts:AssumeRoleWithWebIdentity", "sts:AssumeRoleWithSAML", "sts:TagSession"}
 )
@@ -82,12 +85,17 @@ class AwsAdapter:
 
     def parse(self, payload: Payload) -> Diagnosis | None:
         """Classify the payload, or return None when nothing in it is AWS's."""
-        envelope = read_envelope(payload.text, payload.data, dict(payload.xml))
+        envelope = read_envelope(payload.flat, payload.data, dict(payload.xml))
         denial = read_denial(payload.flat)
         if envelope is not None and envelope.message:
             denial = denial or read_denial(envelope.message)
         if not self._is_aws(payload, envelope, denial):
             return None
+        # API Gateway and the JSON protocols name the code in a header: it beats any word in the body.
+        error_type = payload.header("x-amzn-errortype")
+        if error_type:
+            header = Envelope(code=error_type.split(":", 1)[0].strip(), basis="the x-amzn-ErrorType header")
+            envelope = header.fill(envelope) if envelope else header
         envelope = envelope or Envelope()
         found = FindingsBuilder()
         confidence = _classify(found, payload, envelope, denial)
@@ -117,11 +125,11 @@ class AwsAdapter:
         # <Response><Errors>..</Errors><RequestID>..</RequestID> (EC2), <ErrorResponse> (Query)
         if "Code" in payload.xml and any(k in payload.xml for k in ("RequestId", "RequestID", "HostId")):
             return True
-        if denial is not None and (denial.decision is not None or denial.encoded_message is not None):
+        if denial is not None and (denial.decision is not None or denial.encoded):
             return True
-        if envelope is not None and envelope.code is not None and payload.provider_hint == PROVIDER:
-            return True
-        return payload.provider_hint == PROVIDER and (payload.status_code in (400, 401, 403) or envelope is not None)
+        if payload.provider_hint != PROVIDER or payload.header("www-authenticate") is not None:
+            return False  # a hint never overrules a payload that is plainly another kind (a challenge)
+        return envelope is not None or payload.status_code in (400, 401, 403)
 
 
 def _classify(found: FindingsBuilder, payload: Payload, envelope: Envelope, denial: Denial | None) -> float:
@@ -150,9 +158,7 @@ def _classify(found: FindingsBuilder, payload: Payload, envelope: Envelope, deni
         )
         return 0.8
 
-    if denial is not None and (
-        denial.decision or denial.encoded_message or denial.block_public_access or denial.action
-    ):
+    if denial is not None and (denial.decision or denial.encoded or denial.block_public_access or denial.action):
         return _classify_denial(found, denial, code)
 
     for pattern, reason in AUTHN_PHRASES:
@@ -174,12 +180,12 @@ def _classify(found: FindingsBuilder, payload: Payload, envelope: Envelope, deni
         if code in DENIAL_CODES or code.endswith("AccessDenied") or code.endswith("AccessDeniedException"):
             found.add("reason", "aws.authz.unspecified", "reported", f"the error code {code} with no policy detail")
             return 0.8
-        if code in NOT_ACCESS_CODES:
-            return 0.85
-    if re.search(r"\bAccess Denied\b|\bAccessDenied\b|\bForbidden\b", text):
-        found.add("reason", "aws.authz.unspecified", "reported", "a bare 'Access Denied'")
+        if code in NOT_ACCESS_CODES and _BARE_DENIAL.search(text) is None:
+            return 0.85  # CloudFormation's ValidationError "S3 error: Access Denied" falls through
+    if (bare := _BARE_DENIAL.search(text)) is not None:
+        found.add("reason", "aws.authz.unspecified", "reported", f'the words "{bare.group(0)}" with no policy detail')
         return 0.7
-    if payload.status_code == 403:
+    if 403 in (payload.status_code, envelope.status_code):
         found.add(
             "reason",
             "aws.authz.unspecified",
@@ -215,7 +221,7 @@ def _classify_denial(found: FindingsBuilder, denial: Denial, code: str | None) -
     if denial.decision == "implicit" and denial.layer in POLICY_TYPE_OF and denial.layer != "rcp":
         found.add("reason", f"aws.authz.implicit_deny.{denial.layer}", clause, f'"{denial.clause}"')
         return 0.95
-    if denial.encoded_message is not None:
+    if denial.encoded:
         found.add("reason", "aws.authz.encoded_message", clause, "the encoded authorization failure message")
         return 0.9
     basis = f"'is not authorized to perform: {denial.action}' with no policy clause"
@@ -243,13 +249,10 @@ def _add_facts(found: FindingsBuilder, payload: Payload, envelope: Envelope, den
         said,
         "the account in the principal ARN",
     )
-    service = denial.action.split(":", 1)[0] if denial and denial.action and ":" in denial.action else envelope.service
-    found.add(
-        "service",
-        service,
-        said,
-        "the service prefix of the action" if denial and denial.action else envelope.basis,
-    )
+    # The service called (the envelope's) first: a Bedrock call can be denied iam:PassRole.
+    found.add("service", envelope.service, said, envelope.basis)
+    if denial is not None and denial.action and ":" in denial.action:
+        found.add("service", denial.action.split(":", 1)[0], said, "the service prefix of the action")
     found.add("operation", envelope.operation, said, envelope.basis)
     found.add("code", envelope.code, said, envelope.basis)
     found.add(
@@ -259,6 +262,8 @@ def _add_facts(found: FindingsBuilder, payload: Payload, envelope: Envelope, den
         envelope.basis,
     )
     status = payload.status_code if payload.status_code is not None else envelope.status_code
+    if status is None and (in_text := status_in_text(payload.flat)) is not None:
+        status = in_text[0]
     found.add("status_code", status, said, "the HTTP status")
 
 

@@ -30,6 +30,15 @@ AUTHN_CODES: Final[dict[str, str]] = {
     "MissingAuthenticationToken": "aws.authn.missing_credentials",
     "MissingAuthenticationTokenException": "aws.authn.missing_credentials",
     "UnauthorizedSSOTokenError": "aws.authn.sso_token_expired",
+    "TokenRetrievalError": "aws.authn.sso_token_expired",
+    "SSOTokenProviderFailure": "aws.authn.sso_token_expired",
+    "InvalidGrantException": "aws.authn.sso_token_expired",  # SSO-OIDC refusing the cached refresh token
+    # The SDKs' own credential errors (raised before any request is sent).
+    "NoCredentialsError": "aws.authn.missing_credentials",
+    "PartialCredentialsError": "aws.authn.missing_credentials",
+    "CredentialsProviderError": "aws.authn.missing_credentials",
+    "NoCredentialProviders": "aws.authn.missing_credentials",
+    "CredentialsError": "aws.authn.missing_credentials",
     "OptInRequired": "aws.other.opt_in_required",
     "SubscriptionRequiredException": "aws.other.opt_in_required",
 }
@@ -137,5 +146,17 @@ AWS_MARKERS: Final = re.compile(
     r"|UnrecognizedClientException|InvalidAccessKeyId|RequestTimeTooSkewed|UnauthorizedOperation|OptInRequired"
     r"|aws sso login|AWS_PROFILE|HandlerErrorCode|registry\.terraform\.io/hashicorp/aws|sts:AssumeRole"
     r"|security token included in the request|AWS Access Key Id|SSOTokenProviderFailure|retrieving token from sso"
-    r"|You don't have access to the model with the specified model ID"
+    r"|You don't have access to the model with the specified model ID|status code: \d{3}, request id: "
+    r"|SignatureDoesNotMatch|InvalidSignatureException|signature we calculated does not match"
+    r"|Signature expired: \d{8}T\d{6}Z|AuthFailure|Not authorized for images|A client error \("
+    # (not AccessDeniedException alone: java.nio.file.AccessDeniedException is a local file error)
+    r"|ExpiredTokenException|Amazon\.[A-Za-z]{2,40}Exception|AmazonServiceException"
+    r"|AWSSecurityTokenService|https response error StatusCode|Could not load credentials"
+    r"|Unable to load AWS credentials|KMSAccessDenied|KMS Exception|ciphertext refers to a customer master key"
+    r"|x-amzn-ErrorType|x-amzn-RequestId|internal\.amazon\.com/coral|\bAWS[A-Z][A-Za-z]{2,40}\."
+    r"|Lambda was unable to decrypt"
+    r"|Unable to load credentials|AmazonClientException|SdkClientException|CredentialsProviderError"
+    r"|NoCredentialProviders|InvalidGrantException|UnauthorizedSSOTokenError|TokenRetrievalError"
+    r"|Amazon[A-Za-z0-9]{1,40}Exception|Amazon\.Runtime|aws\.sdk\.kotlin|software\.amazon\.awssdk|com\.amazonaws"
+    r"|AWSSDK|aws-sdk-go|aws_sdk_|\"retryDelay\"|UnknownAWSHTTPServiceError"
 )

@@ -20,8 +20,8 @@ from typing import Final
 # "User: arn:aws:sts::123456789012:assumed-role/R/s is not authorized to perform: s3:GetObject"
 # also "... perform s3:GetObject" (no colon) and "Principal [arn] is not allowed to execute [a]"
 _NOT_AUTHORIZED = re.compile(
-    r"(?:User|Principal|Identity): ?\[?([^\s\]]{1,512}?)\]? is not (?:authorized|allowed) to "
-    r"(?:perform|execute):? \[?([A-Za-z0-9-]{1,64}:[A-Za-z0-9*-]{1,128}|null)\]?"
+    r"(?:User|Principal|Identity): ?\[?([^\n\]]{1,512}?)\]? is not (?:authorized|allowed) to "
+    r"(?:perform|execute):? ?\[?([A-Za-z0-9-]{1,64}:[A-Za-z0-9*-]{1,128}|null)\]?"
 )
 # Web identity / SAML, which name no principal: "Not authorized to perform sts:AssumeRoleWithWebIdentity"
 _NOT_AUTHORIZED_BARE = re.compile(
@@ -30,9 +30,18 @@ _NOT_AUTHORIZED_BARE = re.compile(
 # "on resource: arn:aws:s3:::bucket/key", S3's enhanced form 'on "arn:aws:s3:::b/k"',
 # "on resource: role cdk-hnb659fds-deploy-role", "on resource: access key AKIA[REDACTED]"
 _ON_RESOURCE = re.compile(
-    r"\bon (?:resource:? )?(?:\"([^\"\n]{1,1024})\"|(arn:[^\s,\"']{1,1024})|((?:role|user|access key|"
-    r"policy|group) [^\s,\"']{1,256}))"
+    r"\bon (?:resource:? ?)?(?:\"([^\"\n]{1,1024})\"|((?:role|user|access key|policy|group) [^\s,\"']{1,256})"
+    r"|([^\s,\"'()]{1,1024}))"
 )
+# "on resource: <anything> because no ..." / "... with an explicit deny": when a clause follows,
+# the resource is everything up to it (reporters' placeholders hold spaces: "<<account number>>")
+_ON_RESOURCE_BEFORE_CLAUSE = re.compile(
+    r"on (?:resource:? ?)?(.{1,1024}?) (?:because no |with an explicit deny|because public )"
+)
+# .NET: "Error calling AssumeRole for role arn:aws:iam::123456789012:role/x"
+_FOR_ROLE = re.compile(r"\bfor role (arn:aws[a-z-]{0,10}:iam::[^\s,\"']{1,512})")
+# EC2: "AuthFailure: Not authorized for images: [ami-5287d500]"
+_NOT_AUTHORIZED_FOR = re.compile(r"Not authorized for (?:images|snapshots|instances): \[?([a-z]{1,5}-[0-9a-f]{6,20})")
 # "because no identity-based policy allows the s3:GetObject action"
 _IMPLICIT = re.compile(
     r"because no (identity-based policy|resource-based policy|permissions boundary|session policy"
@@ -51,7 +60,7 @@ _POLICY_ARN = re.compile(r"(?:policy|boundary): (arn:aws[a-z-]{0,10}:[a-z0-9-]{1
 # "... GetRequestAuthorizationDetails API with the following authorization id: 7f3a..."
 _AUTHORIZATION_ID = re.compile(r"authorization id:? ([A-Za-z0-9-]{8,128})")
 # "Encoded authorization failure message: 8cHnxyW..."
-_ENCODED = re.compile(r"Encoded authorization failure message: ?([A-Za-z0-9_+/=-]{16,20000})")
+_ENCODED = re.compile(r"Encoded authorization failure message:? ?([A-Za-z0-9_+/=-]{16,20000})?")
 # S3 Block Public Access: "because public ACLs are prevented by the BlockPublicAcls setting in
 # S3 Block Public Access"; "public policies are blocked by the BlockPublicPolicy block public
 # access setting"
@@ -93,6 +102,7 @@ class Denial:
     layer: str | None  # identity_policy, scp, ... or "role_trust_policy"; None when not named
     policy_arn: str | None
     authorization_id: str | None
+    encoded: bool  # the message says an encoded authorization message follows (its blob may be cut)
     encoded_message: str | None
     block_public_access: bool
     clause: str | None  # the words that named the layer, for the evidence basis
@@ -102,11 +112,12 @@ def read_denial(text: str) -> Denial | None:
     """Return the IAM denial the text states, or None when it states none."""
     statement = _NOT_AUTHORIZED.search(text)
     bare = None if statement else _NOT_AUTHORIZED_BARE.search(text)
+    not_for = None if (statement or bare) else _NOT_AUTHORIZED_FOR.search(text)
     implicit = _IMPLICIT.search(text)
     explicit = _EXPLICIT.search(text)
     encoded = _ENCODED.search(text)
     block = _BLOCK_PUBLIC_ACCESS.search(text)
-    if not (statement or bare or implicit or explicit or encoded or block):
+    if not (statement or bare or not_for or implicit or explicit or encoded or block):
         return None
     decision = layer = clause = None
     if explicit is not None:
@@ -122,14 +133,20 @@ def read_denial(text: str) -> Denial | None:
     principal = action = resource = None
     if statement is not None:
         principal, action = _clean(statement.group(1)), statement.group(2)
-        tail = text[statement.end() : statement.end() + 1200]
-        on = _ON_RESOURCE.match(tail.lstrip()) or _ON_RESOURCE.search(tail[:600])
-        if on is not None:
+        tail = text[statement.end() : statement.end() + 1200].lstrip()
+        if (before := _ON_RESOURCE_BEFORE_CLAUSE.match(tail)) is not None:
+            resource = _clean(before.group(1))
+        elif (on := _ON_RESOURCE.match(tail)) is not None:
             resource = _clean(on.group(1) or on.group(2) or on.group(3) or "")
     elif bare is not None:
         action = bare.group(1)
-        if (on := _ON_RESOURCE.search(text[bare.end() : bare.end() + 600])) is not None:
+        for_role = _FOR_ROLE.search(text)
+        if for_role is not None:
+            resource = _clean(for_role.group(1))
+        elif (on := _ON_RESOURCE.match(text[bare.end() : bare.end() + 600].lstrip())) is not None:
             resource = _clean(on.group(1) or on.group(2) or on.group(3) or "")
+    elif not_for is not None:
+        resource = not_for.group(1)
     policy_arn = _POLICY_ARN.search(text[explicit.end() - 40 :] if explicit else text) if decision else None
     authorization_id = _AUTHORIZATION_ID.search(text)
     return Denial(
@@ -140,6 +157,7 @@ def read_denial(text: str) -> Denial | None:
         layer=layer,
         policy_arn=_clean(policy_arn.group(1)) if policy_arn else None,
         authorization_id=authorization_id.group(1) if authorization_id else None,
+        encoded=encoded is not None,
         encoded_message=encoded.group(1) if encoded else None,
         block_public_access=block is not None,
         clause=clause,
@@ -147,5 +165,11 @@ def read_denial(text: str) -> Denial | None:
 
 
 def _clean(value: str) -> str:
-    """Strip the quotes, brackets and sentence punctuation a message wraps a value in."""
-    return value.strip().strip("\"'`[]()").rstrip(".,;:")
+    """Strip the quotes and brackets a message wraps a value in, and one sentence-ending mark.
+
+    Only one: a reporter's redaction ("user/Jyo.....") keeps its dots.
+    """
+    value = value.strip().strip("\"'`[]()")
+    if value[-1:] in (".", ",", ";", ":") and value[-2:-1] != ".":
+        value = value[:-1]
+    return value.strip("\"'`")

@@ -13,37 +13,52 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
 # botocore / AWS CLI: "An error occurred (AccessDenied) when calling the PutObject operation: msg"
+# AWS CLI v1: "A client error (AccessDenied) occurred when calling the PutObject operation: Access Denied"
 _BOTOCORE = re.compile(
-    r"An error occurred \(([A-Za-z0-9_.]{1,100})\)(?: \(reached max retries: \d{1,3}\))? when calling the "
-    r"([A-Za-z0-9]{1,100}) operation(?: \(reached max retries: \d{1,3}\))?: ?([^\n]{0,4000})"
+    r"(?:An error|A client error) (?:occurred )?\(([A-Za-z0-9_.]{1,100})\)(?: \(reached max retries: \d{1,3}\))?"
+    r"(?: occurred)? when calling the ([A-Za-z0-9]{1,100}) operation(?: \(reached max retries: \d{1,3}\))?: ?"
+    r"([^\n]{0,4000})"
 )
 # Go v2: "operation error S3: PutObject, https response error StatusCode: 403, RequestID: X,
 #         HostID: Y, api error AccessDenied: Access Denied"
 _GO_V2 = re.compile(
-    r"operation error ([A-Za-z0-9 ]{1,40}): ([A-Za-z0-9]{1,100}), "
+    r"(?:operation error ([A-Za-z0-9 ]{1,40}): ([A-Za-z0-9]{1,100}), )?"
     r"(?:exceeded maximum number of attempts, \d{1,3}, )?"
-    r"https response error StatusCode: (\d{3}), RequestID: ([A-Za-z0-9-]{0,128}),(?: HostID: [^,\n]{0,300},)?"
-    r"(?: api error ([A-Za-z0-9_.]{1,100}): ?([^\n]{0,4000}))?"
+    r"https response error StatusCode: (\d{3})(?:, RequestID: ([^,\s]{0,128}))?(?:, HostID: [^,\n]{0,300})?"
+    r"(?:, api error ([A-Za-z0-9_.]{1,100}): ?([^\n]{0,4000}))?"
 )
-# Go v1 / older Terraform: "AccessDenied: Access Denied\n\tstatus code: 403, request id: X, host id: Y"
-_GO_V1 = re.compile(
-    r"(?:^|[\s:])([A-Z][A-Za-z0-9]{2,100}): ([^\n]{0,4000})\n[ \t]*status code: (\d{3}), "
-    r"request id: ([A-Za-z0-9-]{0,128})"
-)
+# Go v1 / older Terraform: "AccessDenied: Access Denied\n\tstatus code: 403, request id: X, host id: Y".
+# Anchored on the status clause; the code is the last "Code: " before it ("WebIdentityErr: failed
+# to retrieve credentials caused by: AccessDenied: Not authorized ... status code: 403").
+_GO_V1_STATUS = re.compile(r"status code: (\d{3}), request id: ([A-Za-z0-9-]{0,128})")
+_CODE_BEFORE = re.compile(r"(?:^|[\s:])([A-Z][A-Za-z0-9]{2,100}): ")
 # Java v1: "(Service: Amazon S3; Status Code: 403; Error Code: AccessDenied; Request ID: X; ...)"
 # Java v2: "(Service: S3, Status Code: 403, Request ID: X, Extended Request ID: Y)"
 _JAVA = re.compile(
-    r"\(Service: ([A-Za-z0-9 ]{1,60})[;,] Status Code: (\d{3})[;,](?: Error Code: ([A-Za-z0-9_.]{1,100})[;,])?"
+    r"\(Service: ([A-Za-z0-9 ]{1,60})[;,] Status Code: (\d{3})[;,](?: Error Code: ([^;,()]{1,100})[;,])?"
     r" Request ID: ([A-Za-z0-9-]{0,128})"
 )
 # PHP: 'Error executing "PutObject" on "https://b.s3.amazonaws.com/k"; AWS HTTP error: Client
 #       error: `PUT https://...` resulted in a `403 Forbidden` response: ... AccessDenied (client): Access Denied'
 _PHP = re.compile(r'Error executing "([A-Za-z0-9]{1,100})" on "([^"]{1,2048})"; AWS HTTP error: ')
 _PHP_CODE = re.compile(r"\b([A-Z][A-Za-z0-9]{2,100}) \((?:client|server)\): ([^\n]{0,4000})")
+_PHP_STATUS = re.compile(r"(?:resulted in a `|AWS HTTP error: (?:Client|Server) error: )(\d{3}) ")
+# A wrapping service's code names the layer better than the inner one: SNS's KMSAccessDenied
+# around KMS's AccessDeniedException.
+_WRAPPER_CODE = re.compile(
+    r"\b(KMSAccessDenied(?:Exception)?|KMSDisabled(?:Exception)?|KMSInvalidState(?:Exception)?)\b"
+)
+# `aws --debug` prints the response headers as a dict: "'x-amzn-ErrorType': 'InvalidGrantException:http://...'"
+_ERROR_TYPE_HEADER = re.compile(r"x-amzn-ErrorType[\"']?: ?[\"']?([A-Za-z][A-Za-z0-9.]{1,100})", re.IGNORECASE)
+# urllib3 debug line of `aws --debug`: 'https://iam.amazonaws.com:443 "POST / HTTP/1.1" 403 305'
+_URLLIB3_STATUS = re.compile(r" HTTP/1\.1\" (\d{3}) ")
+# Any code the tables know, written as a word: "ExpiredToken: The security token ..."
+_CODE_SHAPE = re.compile(r"^[A-Z][A-Za-z0-9]{1,60}(?:\.[A-Za-z0-9]{1,60})?$")
+_CODE_WORD = re.compile(r"\b([A-Z][A-Za-z]{2,60}(?:\.[A-Za-z]{2,40})?)\b")
 # JS v2 objects: "code: 'AccessDenied'", "statusCode: 403", "requestId: 'X'"; JS v3: "Code: 'AccessDenied'",
 # "httpStatusCode: 403", "$fault: 'client'", "name: 'AccessDeniedException'"
 _JS_CODE = re.compile(r"\b(?:code|Code|name|__type)[\"']?: ?[\"']([A-Za-z0-9_.#:]{2,160})[\"']")
-_JS_STATUS = re.compile(r"\b(?:statusCode|httpStatusCode)[\"']?: ?(\d{3})\b")
+_JS_STATUS = re.compile(r"\b(?:statusCode|httpStatusCode|status)[\"']?: ?(\d{3})\b")
 _JS_REQUEST_ID = re.compile(
     r"\b(?:requestId|RequestId|requestID|x-amz-request-id)[\"']?: ?[\"']([A-Za-z0-9-]{8,128})[\"']"
 )
@@ -55,11 +70,37 @@ _CFN_HANDLER = re.compile(
 # CloudFormation (legacy): "API: s3:CreateBucket Access Denied"
 _CFN_API = re.compile(r"\bAPI: ([a-z0-9-]{1,40}):([A-Za-z0-9]{1,100}) ([^\n]{0,2000})")
 # "Request ID: 4442587F", "RequestId: x", "request id: x", "x-amz-request-id: x"
-_REQUEST_ID = re.compile(r"(?:Request ?ID|RequestId|request id|x-amz-request-id)[\"']?: ?[\"']?([A-Za-z0-9-]{8,128})")
+_REQUEST_ID = re.compile(
+    r"(?:Request ?ID|RequestId|request id|x-amz-request-id|x-amzn-RequestId)[\"'>]?:? ?[\"']?([A-Za-z0-9-]{8,128})"
+)
 # The Java/.NET exception class names the code when nothing else does: "S3Exception", "AmazonS3Exception"
-_SERVICE_OF_HOST = re.compile(r"\b([a-z0-9-]{2,40})\.(?:[a-z0-9-]{2,30}\.)?amazonaws\.com")
+# JS v2 stacks: "aws-sdk/lib/services/ec2.js"; JS v3: "@aws-sdk/client-secrets-manager";
+# Kotlin/Java v2 class names: "aws.sdk.kotlin.services.s3.model.S3Exception"
+_SDK_SERVICE = re.compile(
+    r"aws-sdk/lib/services/([a-z0-9]{2,40})\.js|@aws-sdk/client-([a-z0-9-]{2,40})"
+    r"|(?:aws\.sdk\.kotlin|software\.amazon\.awssdk)\.services\.([a-z0-9]{2,40})\."
+)
+# .NET: "Error making request with Error Code Forbidden and Http Status Code Forbidden"
+_DOTNET = re.compile(
+    r"Error making request with Error Code ([A-Za-z0-9.]{2,100}) and Http Status Code ([A-Za-z0-9]{2,40})"
+)
+# Swift: 'typeName: Optional("UnauthorizedOperation")' ... "Status Code: http_status_403"
+_SWIFT_CODE = re.compile(r"typeName: Optional\(\"([A-Za-z0-9.]{2,100})\"\)")
+_SWIFT_STATUS = re.compile(r"http_status_(\d{3})")
+# Kotlin: "Service returned error code 403: Forbidden, Error type: Unknown"
+_KOTLIN_STATUS = re.compile(r"Service returned error code (\d{3})")
+# "cli-dataflow.s3.amazonaws.com", "iam.us-gov.amazonaws.com", "x.execute-api.us-east-1.amazonaws.com"
+_SERVICE_OF_HOST = re.compile(r"\b[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){0,4}\.amazonaws\.com")
+_REGION_LABEL = re.compile(r"^(?:[a-z]{2}(?:-gov)?-[a-z]{4,9}-\d{1,2}|us-gov|dualstack)$")
 
-_JAVA_SERVICE: Final = {"amazon s3": "s3", "s3": "s3", "amazon ec2": "ec2", "amazondynamodbv2": "dynamodb"}
+# Java/.NET client names → service prefix ("(Service: AWSSecurityTokenService; ...")
+_JAVA_SERVICE: Final = {
+    "amazon s3": "s3", "amazons3": "s3", "amazonec2": "ec2", "amazon ec2": "ec2", "amazondynamodbv2": "dynamodb",
+    "awssecuritytokenservice": "sts", "awskms": "kms", "amazonsqs": "sqs", "amazonsns": "sns", "awslambda": "lambda",
+    "amazoncloudwatch": "cloudwatch", "awsstepfunctions": "states", "amazonecr": "ecr", "awsecr": "ecr",
+    "amazonidentitymanagement": "iam", "awssimplesystemsmanagement": "ssm", "awssecretsmanager": "secretsmanager",
+    "amazonkinesis": "kinesis", "amazoncloudformation": "cloudformation", "awsglue": "glue", "amazonathena": "athena",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -106,10 +147,19 @@ def read_envelope(text: str, data: Any, xml: dict[str, str]) -> Envelope | None:
     text_envelope = _from_text(text)
     if text_envelope is not None:
         found = text_envelope if found is None else found.fill(text_envelope)
+    if (header := _ERROR_TYPE_HEADER.search(text)) is not None:
+        found = Envelope(code=header.group(1), basis="the x-amzn-ErrorType header").fill(found or Envelope())
+    wrapper = _WRAPPER_CODE.search(text)
+    if wrapper is not None and found is not None and found.code in (None, "AccessDeniedException"):
+        stack = _SDK_SERVICE.search(text)
+        service = (stack.group(1) or stack.group(2) or stack.group(3)) if stack else found.service
+        found = replace(found, code=wrapper.group(1), service=service)
     if found is not None and found.request_id is None and (rid := _REQUEST_ID.search(text)):
         found = replace(found, request_id=rid.group(1))
     if found is not None and found.service is None and (host := _SERVICE_OF_HOST.search(text)):
-        found = replace(found, service=host.group(1))
+        found = replace(found, service=_service_of_host(host.group(0)))
+    if found is not None and found.service is None and (stack := _SDK_SERVICE.search(text)):
+        found = replace(found, service=stack.group(1) or stack.group(2) or stack.group(3))
     return found
 
 
@@ -118,7 +168,7 @@ def _from_text(text: str) -> Envelope | None:
         return Envelope(code=m.group(1), operation=m.group(2), message=m.group(3), basis="the botocore/CLI error line")
     if m := _GO_V2.search(text):
         return Envelope(
-            service=_service_name(m.group(1)),
+            service=_service_name(m.group(1)) if m.group(1) else None,
             operation=m.group(2),
             status_code=int(m.group(3)),
             request_id=m.group(4) or None,
@@ -136,30 +186,48 @@ def _from_text(text: str) -> Envelope | None:
             basis="the CloudFormation handler message",
         )
     if m := _JAVA.search(text):
+        before = text[max(0, m.start() - 2000) : m.start()]
         return Envelope(
             service=_service_name(m.group(1)),
             status_code=int(m.group(2)),
-            code=m.group(3),
+            # v2 names no code in the parentheses: the exception class before it does (ExpiredTokenException)
+            code=m.group(3) if m.group(3) and not m.group(3)[0].isdigit() else known_code_in(before),
             request_id=m.group(4) or None,
-            message=text[max(0, m.start() - 2000) : m.start()].strip().rsplit("\n", 1)[-1] or None,
+            message=before.strip() or None,
             basis="the Java SDK exception",
         )
-    if m := _GO_V1.search(text):
+    if m := _GO_V1_STATUS.search(text):
+        codes = _CODE_BEFORE.findall(text[max(0, m.start() - 3000) : m.start()])
+        known = [code for code in codes if is_known_code(code)]
         return Envelope(
-            code=m.group(1),
-            message=m.group(2),
-            status_code=int(m.group(3)),
-            request_id=m.group(4) or None,
+            code=(known or codes or [None])[-1],
+            status_code=int(m.group(1)),
+            request_id=m.group(2) or None,
             basis="the Go SDK v1 error",
         )
     if m := _PHP.search(text):
         code = _PHP_CODE.search(text, m.end())
+        status = _PHP_STATUS.search(text, m.start())
         return Envelope(
             operation=m.group(1),
             code=code.group(1) if code else None,
             message=code.group(2) if code else None,
+            status_code=int(status.group(1)) if status else None,
             basis="the PHP SDK exception",
         )
+    if m := _DOTNET.search(text):
+        return Envelope(code=m.group(1), basis="the .NET SDK exception")
+    swift_status = _SWIFT_STATUS.search(text)
+    if swift_status is not None and (swift_code := known_code_in(text)) is not None:
+        # Swift v2: "AccessDeniedException(properties: ...), httpResponse: Status Code: http_status_403"
+        return Envelope(code=swift_code, status_code=int(swift_status.group(1)), basis="the Swift SDK error")
+    if m := _SWIFT_CODE.search(text):
+        status = _SWIFT_STATUS.search(text)
+        return Envelope(
+            code=m.group(1), status_code=int(status.group(1)) if status else None, basis="the Swift SDK error"
+        )
+    if m := _KOTLIN_STATUS.search(text):
+        return Envelope(status_code=int(m.group(1)), basis="the Kotlin SDK exception")
     if m := _CFN_API.search(text):
         return Envelope(
             service=m.group(1),
@@ -168,16 +236,37 @@ def _from_text(text: str) -> Envelope | None:
             basis="the CloudFormation API message",
         )
     code = _JS_CODE.search(text)
-    status = _JS_STATUS.search(text)
+    status = _JS_STATUS.search(text) or _URLLIB3_STATUS.search(text)
     if code is not None or status is not None:
         request_id = _JS_REQUEST_ID.search(text)
         return Envelope(
-            code=_short_code(code.group(1)) if code else None,
+            code=_short_code(code.group(1)) if code else known_code_in(text),
             status_code=int(status.group(1)) if status else None,
             request_id=request_id.group(1) if request_id else None,
             basis="the SDK error object",
         )
+    if (word := known_code_in(text)) is not None:
+        return Envelope(code=word, basis=f"the error code {word} in the text")
     return None
+
+
+# Words that are codes for some services but also HTTP reason phrases ("HTTP/1.1 403 Forbidden").
+_HTTP_WORDS: Final = frozenset({"Forbidden", "Unauthorized"})
+
+
+def known_code_in(text: str) -> str | None:
+    """Return the first word of the text that is a known AWS error code."""
+    for match in _CODE_WORD.finditer(text):
+        if is_known_code(match.group(1)) and match.group(1) not in _HTTP_WORDS:
+            return match.group(1)
+    return None
+
+
+def is_known_code(code: str) -> bool:
+    """Tell whether a code is one the AWS tables know."""
+    from adapters.aws.codes import AUTHN_CODES, DENIAL_CODES, NOT_ACCESS_CODES
+
+    return code in AUTHN_CODES or code in DENIAL_CODES or code in NOT_ACCESS_CODES
 
 
 def _from_xml(xml: dict[str, str]) -> Envelope | None:
@@ -196,7 +285,10 @@ def _from_json(data: Any) -> Envelope | None:
     if not isinstance(data, dict):
         return None
     # {"__type": "com.amazonaws.kms#AccessDeniedException", "message": "..."} / {"Code": ..., "Message": ...}
-    code = data.get("__type") or data.get("Code") or data.get("code") or data.get("errorType") or data.get("error")
+    error = data.get("error")
+    # Step Functions' {"error": "States.TaskFailed"}: a code; a log line's {"error": "text ..."}: not.
+    error_code = error if isinstance(error, str) and _CODE_SHAPE.match(error) else None
+    code = data.get("__type") or data.get("Code") or data.get("code") or data.get("errorType") or error_code
     message = data.get("message") or data.get("Message") or data.get("errorMessage") or data.get("cause")
     if isinstance(data.get("Error"), dict):  # {"Error": {"Code": "AccessDenied", "Message": "..."}}
         inner = data["Error"]
@@ -249,9 +341,18 @@ def denied_record(data: Any) -> dict[str, Any] | None:
     return failed[0] if failed else None
 
 
+def _service_of_host(host: str) -> str | None:
+    """Return the service label of an AWS endpoint host: the last label before region and domain."""
+    labels = [label for label in host.removesuffix(".amazonaws.com").split(".") if not _REGION_LABEL.match(label)]
+    if not labels:
+        return None
+    last = labels[-1]
+    return "s3" if last.startswith("s3-") else last
+
+
 def _service_name(name: str) -> str:
     lowered = name.strip().lower()
-    return _JAVA_SERVICE.get(lowered, lowered.removeprefix("amazon ").removeprefix("aws ").replace(" ", ""))
+    return _JAVA_SERVICE.get(lowered, lowered.removeprefix("amazon").removeprefix("aws").replace(" ", ""))
 
 
 def _short_code(code: str) -> str:

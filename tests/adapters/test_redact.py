@@ -72,9 +72,7 @@ CASES = [
 
 
 @pytest.mark.parametrize(("kind", "text", "secret", "kept"), CASES, ids=[c[0] for c in CASES])
-def test_redact_removes_the_secret_and_keeps_the_context(
-    kind: str, text: str, secret: str, kept: str
-) -> None:
+def test_redact_removes_the_secret_and_keeps_the_context(kind: str, text: str, secret: str, kept: str) -> None:
     redacted = redact(text)
     assert secret not in redacted
     assert kept in redacted

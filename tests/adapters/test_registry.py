@@ -32,9 +32,7 @@ def test_registry_first_adapter_that_recognises_the_payload_wins(monkeypatch: py
 
 
 def test_registry_a_wrong_provider_hint_does_not_overrule_the_payload() -> None:
-    diagnosis = registry.diagnose(
-        "HTTP/1.1 401 Unauthorized\nWWW-Authenticate: Basic realm=x", provider="gcp"
-    )
+    diagnosis = registry.diagnose("HTTP/1.1 401 Unauthorized\nWWW-Authenticate: Basic realm=x", provider="gcp")
     assert diagnosis.provider == "http"
     assert diagnosis.reason == "http.authn.missing_credentials"
 
@@ -45,9 +43,7 @@ def test_registry_unrecognised_payload_has_no_provider() -> None:
 
 
 def test_http_adapter_covers_every_http_reason_in_the_taxonomy(catalog_taxonomy: Taxonomy) -> None:
-    http_reasons = {
-        rid: info.category for rid, info in catalog_taxonomy.reasons.items() if info.provider == "http"
-    }
+    http_reasons = {rid: info.category for rid, info in catalog_taxonomy.reasons.items() if info.provider == "http"}
     assert http_reasons == CATEGORY_OF
 
 

@@ -132,16 +132,22 @@ def test_diagnose_unrecognised_payload_is_200_with_null_reason(shared_client: Te
 )
 def test_diagnose_header_names_are_case_insensitive(shared_client: TestClient, name: str) -> None:
     canonical = _diagnose(shared_client, ACCEPTANCE)
-    other = _diagnose(
-        shared_client, {**ACCEPTANCE, "headers": {name: ACCEPTANCE["headers"]["WWW-Authenticate"]}}
-    )
+    other = _diagnose(shared_client, {**ACCEPTANCE, "headers": {name: ACCEPTANCE["headers"]["WWW-Authenticate"]}})
 
     # error_reason comes only from the challenge: proof the header was read under this name.
     assert other["facts"]["error_reason"] == "invalid_token"
     assert other == canonical
 
 
-@pytest.mark.parametrize("hint", ["http", "aws", "gcp", "nosuchcloud"])
+@pytest.mark.parametrize(
+    "hint",
+    [
+        "http",
+        "aws",
+        "gcp",
+        "nosuchcloud",
+    ],
+)
 def test_diagnose_provider_hint_is_accepted(shared_client: TestClient, hint: str) -> None:
     result = _diagnose(shared_client, {**ACCEPTANCE, "provider": hint})
 
@@ -175,9 +181,7 @@ def test_diagnose_command_fact_is_shell_quoted(shared_client: TestClient, url: s
     ("body", "missing"),
     [
         pytest.param(ACCEPTANCE, "url", id="acceptance-without-url"),
-        pytest.param(
-            {"error": _firefox_cors("https://api.example.com/v1/me")}, "origin", id="cors-without-origin"
-        ),
+        pytest.param({"error": _firefox_cors("https://api.example.com/v1/me")}, "origin", id="cors-without-origin"),
     ],
 )
 def test_diagnose_missing_fact_shows_as_placeholder(
@@ -190,9 +194,7 @@ def test_diagnose_missing_fact_shows_as_placeholder(
     assert missing not in result["facts"]
     assert missing in guidance["missing_facts"]
     assert any(f"<{missing}>" in command for command in commands)
-    shown = {name for command in commands for name in _PLACEHOLDER.findall(command)} & set(
-        catalog.taxonomy.facts
-    )
+    shown = {name for command in commands for name in _PLACEHOLDER.findall(command)} & set(catalog.taxonomy.facts)
     assert shown == set(guidance["missing_facts"])
     assert not set(guidance["missing_facts"]) & set(result["facts"])
     for command in commands:

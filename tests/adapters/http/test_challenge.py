@@ -48,9 +48,7 @@ from adapters.http.challenge import parse_challenges
         pytest.param("BEARER REALM=api", [("BEARER", {"realm": "api"})], id="case-insensitive-names"),
     ],
 )
-def test_parse_challenges_reads_schemes_and_params(
-    value: str, expected: list[tuple[str, dict[str, str]]]
-) -> None:
+def test_parse_challenges_reads_schemes_and_params(value: str, expected: list[tuple[str, dict[str, str]]]) -> None:
     assert [(c.scheme, c.params) for c in parse_challenges(value)] == expected
 
 
