@@ -90,8 +90,8 @@ def _clean_text(text: str) -> str:
 def _unwrap_fixed_width(text: str) -> str:
     """Join lines a terminal or log viewer cut at a fixed width ("...; Erro" + "r Code: ...").
 
-    When two or more lines share one length of 60+ characters, each line of exactly that
-    length is a cut, and the next line continues it with no separator.
+    When two or more lines share one length of 60+ characters, a line of exactly that length
+    that ends inside a word is a cut, and the next line continues that word with no separator.
     """
     lines = text.split("\n")
     lengths = Counter(len(line) for line in lines if len(line) >= _MIN_WRAP_WIDTH)
@@ -102,7 +102,9 @@ def _unwrap_fixed_width(text: str) -> str:
         return text
     out: list[str] = []
     for line in lines:
-        if out and len(out[-1]) % width == 0 and len(out[-1]) >= width and line.strip():
+        previous = out[-1] if out else ""
+        cut = len(previous) >= width and len(previous) % width == 0 and previous[-1:].isalnum()
+        if cut and line[:1].strip() and line[:1] not in "│╵╷":
             out[-1] += line
         else:
             out.append(line)

@@ -72,7 +72,13 @@ CATEGORY_OF: Final[dict[str, Category]] = {
 # "arn:aws:sts::123456789012:assumed-role/R/s" → the account
 _ACCOUNT_IN_ARN = re.compile(r"^arn:aws[a-z-]{0,10}:[a-z0-9-]{1,32}:[a-z0-9-]{0,32}:(\d{12}):")
 # "Access Denied", "AccessDeniedException", "KMS access was denied", "Forbidden"
-_BARE_DENIAL = re.compile(r"access (?:was |is )?denied|AccessDenied|\bForbidden\b|not allowed to access", re.IGNORECASE)
+_BARE_DENIAL = re.compile(
+    r"access (?:was |is )?denied|AccessDenied|\bForbidden\b|not allowed to access|permissions error"
+    r"|Unauthorized tagging operation|(?:don't|do not) have permissions? to|not authorized to perform",
+    re.IGNORECASE,
+)
+# CDK goes on after failing to assume its lookup role; a failure printed after that is the real one.
+_LATER_FAILURE = re.compile(r"You are not authorized to perform this operation|\[Error at ")
 _ASSUME_ACTIONS: Final = frozenset(
     {"sts:AssumeRole", "sts:AssumeRoleWithWebIdentity", "sts:AssumeRoleWithSAML", "sts:TagSession"}
 )
@@ -85,7 +91,7 @@ class AwsAdapter:
 
     def parse(self, payload: Payload) -> Diagnosis | None:
         """Classify the payload, or return None when nothing in it is AWS's."""
-        envelope = read_envelope(payload.flat, payload.data, dict(payload.xml))
+        envelope = read_envelope(payload.flat, payload.data, dict(payload.xml), lines=payload.text)
         denial = read_denial(payload.flat)
         if envelope is not None and envelope.message:
             denial = denial or read_denial(envelope.message)
@@ -145,11 +151,13 @@ def _classify(found: FindingsBuilder, payload: Payload, envelope: Envelope, deni
             "reported",
             "Bedrock's 'You don't have access to the model'",
         )
+        if envelope.service is None and re.search(r"[Bb]edrock", text):
+            found.add("service", "bedrock", "reported", "the Bedrock named in the message")
         return 0.95
     if OPT_IN.search(text) or (code is not None and AUTHN_CODES.get(code) == "aws.other.opt_in_required"):
         found.add("reason", "aws.other.opt_in_required", "reported", "the opt-in / subscription message")
         return 0.9
-    if "Missing Authentication Token" in text and API_GATEWAY_MISSING_ROUTE.search(text):
+    if API_GATEWAY_MISSING_ROUTE.search(text):
         found.add(
             "reason",
             "aws.other.api_gateway_missing_route",
@@ -158,8 +166,10 @@ def _classify(found: FindingsBuilder, payload: Payload, envelope: Envelope, deni
         )
         return 0.8
 
-    if denial is not None and (denial.decision or denial.encoded or denial.block_public_access or denial.action):
-        return _classify_denial(found, denial, code)
+    if denial is not None and (
+        denial.decision or denial.encoded or denial.block_public_access or denial.action or denial.resource
+    ):
+        return _classify_denial(found, denial, code, text)
 
     for pattern, reason in AUTHN_PHRASES:
         if (match := pattern.search(text)) is not None:
@@ -196,7 +206,7 @@ def _classify(found: FindingsBuilder, payload: Payload, envelope: Envelope, deni
     return 0.5
 
 
-def _classify_denial(found: FindingsBuilder, denial: Denial, code: str | None) -> float:
+def _classify_denial(found: FindingsBuilder, denial: Denial, code: str | None, text: str) -> float:
     clause: Evidence = "reported"
     if denial.block_public_access:
         found.add("reason", "aws.authz.s3_block_public_access", clause, "the S3 Block Public Access clause")
@@ -204,6 +214,10 @@ def _classify_denial(found: FindingsBuilder, denial: Denial, code: str | None) -
     if denial.action in _ASSUME_ACTIONS:
         found.add("reason", "aws.authz.assume_role_denied", clause, f"the denied action {denial.action}")
         return 0.95
+    if denial.assume_warning and not _LATER_FAILURE.search(text):
+        # CDK could not assume its bootstrap roles and nothing else failed after the warning.
+        found.add("reason", "aws.authz.assume_role_denied", clause, "CDK's 'could not be used to assume'")
+        return 0.8
     if denial.layer == "role_trust_policy":
         found.add("reason", "aws.authz.assume_role_denied", clause, f'"{denial.clause}"')
         return 0.95
@@ -234,6 +248,8 @@ def _add_facts(found: FindingsBuilder, payload: Payload, envelope: Envelope, den
     if denial is not None:
         found.add("principal", denial.principal, said, "the 'User:' of the message")
         found.add("action", denial.action, said, "the action the message names")
+    found.add("action", envelope.action, said, envelope.basis)
+    if denial is not None:
         found.add("resource", denial.resource, said, "the 'on resource' of the message")
         if denial.layer in POLICY_TYPE_OF:
             found.add("policy_type", POLICY_TYPE_OF[denial.layer], said, f'"{denial.clause}"')

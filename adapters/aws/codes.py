@@ -33,6 +33,7 @@ AUTHN_CODES: Final[dict[str, str]] = {
     "TokenRetrievalError": "aws.authn.sso_token_expired",
     "SSOTokenProviderFailure": "aws.authn.sso_token_expired",
     "InvalidGrantException": "aws.authn.sso_token_expired",  # SSO-OIDC refusing the cached refresh token
+    "SSOProviderInvalidToken": "aws.authn.sso_token_expired",
     # The SDKs' own credential errors (raised before any request is sent).
     "NoCredentialsError": "aws.authn.missing_credentials",
     "PartialCredentialsError": "aws.authn.missing_credentials",
@@ -66,6 +67,7 @@ NOT_ACCESS_CODES: Final = frozenset(
         "ResourceInUseException", "InvalidRequest", "MalformedPolicyDocument", "LimitExceeded",
         "LimitExceededException", "ServiceQuotaExceededException", "NotFound", "NoSuchUpload", "PermanentRedirect",
         "AuthorizationHeaderMalformed", "InvalidBucketName", "InvalidAMIID.NotFound", "DryRunOperation",
+        "InvalidRequestException",
     }
 )  # fmt: skip
 
@@ -117,7 +119,7 @@ AUTHN_PHRASES: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
             r"Unable to locate credentials|NoCredentialsError|Could not load credentials from any providers"
             r"|NoCredentialProviders|no valid providers in chain|Unable to load AWS credentials from any provider"
             r"|Unable to load credentials from any of the providers"
-            r"|failed to refresh cached credentials, no EC2 IMDS role"
+            r"|failed to refresh cached credentials, no EC2 IMDS role|No valid credential sources found"
             r"|Missing credentials in config|PartialCredentialsError|credentials? (?:are|is) missing"
         ),
         "aws.authn.missing_credentials",
@@ -126,15 +128,18 @@ AUTHN_PHRASES: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
 
 # Bedrock: "You don't have access to the model with the specified model ID."
 BEDROCK_MODEL_ACCESS: Final = re.compile(
-    r"(?:don't|do not) have access to the model|model access is not enabled|access to the model .{0,40}not enabled",
+    r"(?:don't|do not) have access to the model|model access is not enabled|access to the model .{0,40}not enabled"
+    r"|Model access is denied due to",
     re.IGNORECASE,
 )
 # "OptInRequired: You are not subscribed to this service"; "The region ... is not enabled"
 OPT_IN: Final = re.compile(
     r"OptInRequired|not subscribed to this service|[Rr]egion .{0,60} is (?:not enabled|disabled)"
 )
-# API Gateway answers a path with no route this way: {"message":"Missing Authentication Token"}
-API_GATEWAY_MISSING_ROUTE: Final = re.compile(r"\"message\" ?: ?\"Missing Authentication Token\"|execute-api")
+# API Gateway answers a path with no route with exactly "Missing Authentication Token" (capital M),
+# as {"message":"Missing Authentication Token"} or <MissingAuthenticationTokenException><Message>...;
+# AWS service endpoints say "Request is missing Authentication Token" (missing credentials).
+API_GATEWAY_MISSING_ROUTE: Final = re.compile(r"\bMissing Authentication Token\b")
 # EC2's "AuthFailure: Not authorized for images: [ami-...]" is an authorization failure.
 AUTHFAILURE_IS_AUTHZ: Final = re.compile(r"Not authorized for (?:images|snapshots|instances)")
 
@@ -154,7 +159,12 @@ AWS_MARKERS: Final = re.compile(
     r"|AWSSecurityTokenService|https response error StatusCode|Could not load credentials"
     r"|Unable to load AWS credentials|KMSAccessDenied|KMS Exception|ciphertext refers to a customer master key"
     r"|x-amzn-ErrorType|x-amzn-RequestId|internal\.amazon\.com/coral|\bAWS[A-Z][A-Za-z]{2,40}\."
-    r"|Lambda was unable to decrypt"
+    r"|Lambda was unable to decrypt|\bMissing Authentication Token\b|[Bb]edrock|SSOProviderInvalidToken"
+    r"|[Nn]o valid credential sources|Resource handler returned message|CREATE_FAILED|UPDATE_FAILED"
+    r"|\bAPI: [a-z0-9-]{2,40}:[A-Z][A-Za-z0-9]{2,80}\b|Call failed: [a-zA-Z]{2,80}\(|RespMetadata"
+    r"|resource \"aws_[a-z0-9_]{2,80}\"|\baws_[a-z0-9_]{2,60}\.[a-z0-9_-]{1,80}\b|AccessDenied: Access Denied"
+    r"|<Code>AccessDenied</Code><Message>Access Denied</Message>|could not be used to assume 'arn:aws"
+    r"|\bStates\.[A-Z][A-Za-z]{2,40}\b"
     r"|Unable to load credentials|AmazonClientException|SdkClientException|CredentialsProviderError"
     r"|NoCredentialProviders|InvalidGrantException|UnauthorizedSSOTokenError|TokenRetrievalError"
     r"|Amazon[A-Za-z0-9]{1,40}Exception|Amazon\.Runtime|aws\.sdk\.kotlin|software\.amazon\.awssdk|com\.amazonaws"

@@ -20,7 +20,7 @@ from typing import Final
 # "User: arn:aws:sts::123456789012:assumed-role/R/s is not authorized to perform: s3:GetObject"
 # also "... perform s3:GetObject" (no colon) and "Principal [arn] is not allowed to execute [a]"
 _NOT_AUTHORIZED = re.compile(
-    r"(?:User|Principal|Identity): ?\[?([^\n\]]{1,512}?)\]? is not (?:authorized|allowed) to "
+    r"(?:User|Principal|Identity): ?\[?([^\n\]]{1,512}?)\]? ?is not (?:authorized|allowed) to "
     r"(?:perform|execute):? ?\[?([A-Za-z0-9-]{1,64}:[A-Za-z0-9*-]{1,128}|null)\]?"
 )
 # Web identity / SAML, which name no principal: "Not authorized to perform sts:AssumeRoleWithWebIdentity"
@@ -38,6 +38,17 @@ _ON_RESOURCE = re.compile(
 _ON_RESOURCE_BEFORE_CLAUSE = re.compile(
     r"on (?:resource:? ?)?(.{1,1024}?) (?:because no |with an explicit deny|because public )"
 )
+_ON_RESOURCE_ANYWHERE = re.compile(r"on resource: ?([^\s\"']{1,1024}) (?:because no |with an explicit deny)")
+# No principal, any action: "User not authorized to perform kms:DescribeKey operation",
+# CDK: "User doesn't have permission to call ssm:GetParameters"
+_ACTION_ONLY = re.compile(
+    r"(?:not authorized to perform:?|(?:doesn't|does not) have permission to (?:call|perform)) "
+    r"([a-z0-9-]{2,40}:[A-Za-z0-9]{2,128})\b"
+)
+# CDK: "current credentials could not be used to assume 'arn:aws:iam::1:role/cdk-...-deploy-role-...'"
+_COULD_NOT_ASSUME = re.compile(r"could not be used to assume '(arn:aws[a-z-]{0,10}:iam::[^'\s]{1,512})'")
+# SQS and others: "Access to the resource https://sqs.us-east-1.amazonaws.com/ is denied."
+_ACCESS_TO_RESOURCE = re.compile(r"Access to the resource (\S{1,1024}) is denied")
 # .NET: "Error calling AssumeRole for role arn:aws:iam::123456789012:role/x"
 _FOR_ROLE = re.compile(r"\bfor role (arn:aws[a-z-]{0,10}:iam::[^\s,\"']{1,512})")
 # EC2: "AuthFailure: Not authorized for images: [ami-5287d500]"
@@ -105,6 +116,7 @@ class Denial:
     encoded: bool  # the message says an encoded authorization message follows (its blob may be cut)
     encoded_message: str | None
     block_public_access: bool
+    assume_warning: bool  # CDK: "could not be used to assume '<role>' ... Proceeding anyway"
     clause: str | None  # the words that named the layer, for the evidence basis
 
 
@@ -113,11 +125,15 @@ def read_denial(text: str) -> Denial | None:
     statement = _NOT_AUTHORIZED.search(text)
     bare = None if statement else _NOT_AUTHORIZED_BARE.search(text)
     not_for = None if (statement or bare) else _NOT_AUTHORIZED_FOR.search(text)
+    action_only = None if (statement or bare) else _ACTION_ONLY.search(text)
+    could_not_assume = _COULD_NOT_ASSUME.search(text)
+    access_to = _ACCESS_TO_RESOURCE.search(text)
     implicit = _IMPLICIT.search(text)
     explicit = _EXPLICIT.search(text)
     encoded = _ENCODED.search(text)
     block = _BLOCK_PUBLIC_ACCESS.search(text)
-    if not (statement or bare or not_for or implicit or explicit or encoded or block):
+    found_any = (statement, bare, not_for, action_only, could_not_assume, access_to, implicit, explicit, encoded, block)
+    if not any(found_any):
         return None
     decision = layer = clause = None
     if explicit is not None:
@@ -147,6 +163,14 @@ def read_denial(text: str) -> Denial | None:
             resource = _clean(on.group(1) or on.group(2) or on.group(3) or "")
     elif not_for is not None:
         resource = not_for.group(1)
+    elif action_only is not None:
+        action = action_only.group(1)
+    if resource is None and could_not_assume is not None:
+        resource = could_not_assume.group(1)
+    if resource is None and access_to is not None:
+        resource = _clean(access_to.group(1))
+    if resource is None and decision is not None and (on := _ON_RESOURCE_ANYWHERE.search(text)) is not None:
+        resource = _clean(on.group(1))  # "The IAM Entity is not authorized to perform API action on resource: ..."
     policy_arn = _POLICY_ARN.search(text[explicit.end() - 40 :] if explicit else text) if decision else None
     authorization_id = _AUTHORIZATION_ID.search(text)
     return Denial(
@@ -160,6 +184,7 @@ def read_denial(text: str) -> Denial | None:
         encoded=encoded is not None,
         encoded_message=encoded.group(1) if encoded else None,
         block_public_access=block is not None,
+        assume_warning=could_not_assume is not None,
         clause=clause,
     )
 

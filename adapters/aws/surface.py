@@ -25,18 +25,18 @@ _GO_V2 = re.compile(
     r"(?:operation error ([A-Za-z0-9 ]{1,40}): ([A-Za-z0-9]{1,100}), )?"
     r"(?:exceeded maximum number of attempts, \d{1,3}, )?"
     r"https response error StatusCode: (\d{3})(?:, RequestID: ([^,\s]{0,128}))?(?:, HostID: [^,\n]{0,300})?"
-    r"(?:, api error ([A-Za-z0-9_.]{1,100}): ?([^\n]{0,4000}))?"
+    r"(?:, (?:api error )?([A-Za-z][A-Za-z0-9_.]{1,100}): ?([^\n]{0,4000}))?"
 )
 # Go v1 / older Terraform: "AccessDenied: Access Denied\n\tstatus code: 403, request id: X, host id: Y".
 # Anchored on the status clause; the code is the last "Code: " before it ("WebIdentityErr: failed
 # to retrieve credentials caused by: AccessDenied: Not authorized ... status code: 403").
 _GO_V1_STATUS = re.compile(r"status code: (\d{3}), request id: ([A-Za-z0-9-]{0,128})")
-_CODE_BEFORE = re.compile(r"(?:^|[\s:])([A-Z][A-Za-z0-9]{2,100}): ")
+_CODE_BEFORE = re.compile(r"(?<![^\s:])([A-Z][A-Za-z0-9]{2,100}): ")
 # Java v1: "(Service: Amazon S3; Status Code: 403; Error Code: AccessDenied; Request ID: X; ...)"
 # Java v2: "(Service: S3, Status Code: 403, Request ID: X, Extended Request ID: Y)"
 _JAVA = re.compile(
     r"\(Service: ([A-Za-z0-9 ]{1,60})[;,] Status Code: (\d{3})[;,](?: Error Code: ([^;,()]{1,100})[;,])?"
-    r" Request ID: ([A-Za-z0-9-]{0,128})"
+    r" Request ID: ?([A-Za-z0-9-]{0,128})"
 )
 # PHP: 'Error executing "PutObject" on "https://b.s3.amazonaws.com/k"; AWS HTTP error: Client
 #       error: `PUT https://...` resulted in a `403 Forbidden` response: ... AccessDenied (client): Access Denied'
@@ -58,7 +58,7 @@ _CODE_WORD = re.compile(r"\b([A-Z][A-Za-z]{2,60}(?:\.[A-Za-z]{2,40})?)\b")
 # JS v2 objects: "code: 'AccessDenied'", "statusCode: 403", "requestId: 'X'"; JS v3: "Code: 'AccessDenied'",
 # "httpStatusCode: 403", "$fault: 'client'", "name: 'AccessDeniedException'"
 _JS_CODE = re.compile(r"\b(?:code|Code|name|__type)[\"']?: ?[\"']([A-Za-z0-9_.#:]{2,160})[\"']")
-_JS_STATUS = re.compile(r"\b(?:statusCode|httpStatusCode|status)[\"']?: ?(\d{3})\b")
+_JS_STATUS = re.compile(r"\b(?:statusCode|httpStatusCode|status|StatusCode)[\"']?: ?(\d{3})\b")
 _JS_REQUEST_ID = re.compile(
     r"\b(?:requestId|RequestId|requestID|x-amz-request-id)[\"']?: ?[\"']([A-Za-z0-9-]{8,128})[\"']"
 )
@@ -80,6 +80,14 @@ _SDK_SERVICE = re.compile(
     r"aws-sdk/lib/services/([a-z0-9]{2,40})\.js|@aws-sdk/client-([a-z0-9-]{2,40})"
     r"|(?:aws\.sdk\.kotlin|software\.amazon\.awssdk)\.services\.([a-z0-9]{2,40})\."
 )
+# CDK: 'Call failed: getBucketLocation({"Bucket":"x"}) => Access Denied (code=AccessDenied)'
+_CDK_CALL = re.compile(r"Call failed: ([a-zA-Z]{2,80})\(.{0,600}?\) => .{0,600}?\(code=([A-Za-z0-9.]{2,100})\)")
+# A CloudTrail record pasted as lines that no longer parse: '"eventName": "CreateFleet",'
+_TRAIL_FIELD = re.compile(
+    r"\"(eventName|errorCode|eventSource|requestID|recipientAccountId)\": ?\"([A-Za-z0-9._:-]{1,200})\""
+)
+# JSON-protocol namespaces name the service: "AccessDeniedException:http://internal.amazon.com/coral/com.amazon.bedrock/"
+_CORAL_SERVICE = re.compile(r"internal\.amazon\.com/coral/com\.amazon(?:aws)?\.([a-z0-9]{2,40})")
 # .NET: "Error making request with Error Code Forbidden and Http Status Code Forbidden"
 _DOTNET = re.compile(
     r"Error making request with Error Code ([A-Za-z0-9.]{2,100}) and Http Status Code ([A-Za-z0-9]{2,40})"
@@ -114,6 +122,7 @@ class Envelope:
     request_id: str | None = None
     status_code: int | None = None
     principal: str | None = None  # CloudTrail's userIdentity.arn
+    action: str | None = None  # CloudFormation's legacy "API: s3:PutBucketPolicy"
     account_id: str | None = None
     basis: str = "the error text"
     extra: dict[str, str] = field(default_factory=dict)
@@ -137,14 +146,18 @@ class Envelope:
         return replace(self, **updates) if updates else self
 
 
-def read_envelope(text: str, data: Any, xml: dict[str, str]) -> Envelope | None:
-    """Return the envelope of the AWS error in the payload, or None when none is recognisable."""
+def read_envelope(text: str, data: Any, xml: dict[str, str], lines: str | None = None) -> Envelope | None:
+    """Return the envelope of the AWS error in the payload, or None when none is recognisable.
+
+    `text` is the whitespace-folded text (wrapped messages whole); `lines` the text with its line
+    breaks, where one line's message cannot run into the next error.
+    """
     found: Envelope | None = None
     for reader in (_from_cloudtrail, _from_json, _from_xml):
         candidate = reader(data) if reader is not _from_xml else _from_xml(xml)
         if candidate is not None:
             found = candidate if found is None else found.fill(candidate)
-    text_envelope = _from_text(text)
+    text_envelope = _from_text(text, lines)
     if text_envelope is not None:
         found = text_envelope if found is None else found.fill(text_envelope)
     if (header := _ERROR_TYPE_HEADER.search(text)) is not None:
@@ -158,15 +171,18 @@ def read_envelope(text: str, data: Any, xml: dict[str, str]) -> Envelope | None:
         found = replace(found, request_id=rid.group(1))
     if found is not None and found.service is None and (host := _SERVICE_OF_HOST.search(text)):
         found = replace(found, service=_service_of_host(host.group(0)))
+    if found is not None and found.service is None and (coral := _CORAL_SERVICE.search(text)):
+        found = replace(found, service=coral.group(1))
     if found is not None and found.service is None and (stack := _SDK_SERVICE.search(text)):
         found = replace(found, service=stack.group(1) or stack.group(2) or stack.group(3))
     return found
 
 
-def _from_text(text: str) -> Envelope | None:
+def _from_text(text: str, lines: str | None = None) -> Envelope | None:
     if m := _BOTOCORE.search(text):
         return Envelope(code=m.group(1), operation=m.group(2), message=m.group(3), basis="the botocore/CLI error line")
-    if m := _GO_V2.search(text):
+    by_line = _best_go_v2(lines) if lines else None
+    if m := (by_line if by_line is not None and by_line.group(2) else None) or _best_go_v2(text):
         return Envelope(
             service=_service_name(m.group(1)) if m.group(1) else None,
             operation=m.group(2),
@@ -177,7 +193,7 @@ def _from_text(text: str) -> Envelope | None:
             basis="the Go SDK v2 operation error",
         )
     if m := _CFN_HANDLER.search(text):
-        return Envelope(
+        handler = Envelope(
             message=m.group(1),
             service=_service_name(m.group(2)) if m.group(2) else None,
             status_code=int(m.group(3)) if m.group(3) else None,
@@ -185,6 +201,9 @@ def _from_text(text: str) -> Envelope | None:
             code=m.group(5),
             basis="the CloudFormation handler message",
         )
+        # The SDK error inside the quotes names the real code; HandlerErrorCode is the fallback.
+        inner = _from_text(m.group(1).replace('\\"', '"')) if "(Service:" in m.group(1) else None
+        return inner.fill(handler) if inner is not None and inner.code else handler.fill(inner or Envelope())
     if m := _JAVA.search(text):
         before = text[max(0, m.start() - 2000) : m.start()]
         return Envelope(
@@ -232,9 +251,16 @@ def _from_text(text: str) -> Envelope | None:
         return Envelope(
             service=m.group(1),
             operation=m.group(2),
+            action=f"{m.group(1)}:{m.group(2)}",
             message=m.group(3),
             basis="the CloudFormation API message",
         )
+    if m := _CDK_CALL.search(text):
+        return Envelope(
+            operation=m.group(1)[:1].upper() + m.group(1)[1:], code=m.group(2), basis="the CDK call failure"
+        )
+    if (trail := _from_cloudtrail_text(text)) is not None:
+        return trail
     code = _JS_CODE.search(text)
     status = _JS_STATUS.search(text) or _URLLIB3_STATUS.search(text)
     if code is not None or status is not None:
@@ -262,11 +288,42 @@ def known_code_in(text: str) -> str | None:
     return None
 
 
+_NOT_ACCESS: Final = frozenset({"AlreadyExistsException", "EntityAlreadyExists", "ValidationException"})
+
+
 def is_known_code(code: str) -> bool:
     """Tell whether a code is one the AWS tables know."""
     from adapters.aws.codes import AUTHN_CODES, DENIAL_CODES, NOT_ACCESS_CODES
 
     return code in AUTHN_CODES or code in DENIAL_CODES or code in NOT_ACCESS_CODES
+
+
+def _best_go_v2(text: str) -> re.Match[str] | None:
+    """Return the Go v2 error that is about access, when Terraform printed several."""
+    first = None
+    for count, match in enumerate(_GO_V2.finditer(text)):
+        if count >= 10:
+            break
+        first = first or match
+        if match.group(5) and (is_known_code(match.group(5)) and match.group(5) not in _NOT_ACCESS):
+            return match
+    return first
+
+
+def _from_cloudtrail_text(text: str) -> Envelope | None:
+    fields: dict[str, str] = {}
+    for match in _TRAIL_FIELD.finditer(text):
+        fields.setdefault(match.group(1), match.group(2))
+    if "eventName" not in fields or "errorCode" not in fields:
+        return None
+    return Envelope(
+        code=fields["errorCode"],
+        operation=fields["eventName"],
+        service=fields.get("eventSource", "").split(".", 1)[0] or None,
+        request_id=fields.get("requestID"),
+        account_id=fields.get("recipientAccountId"),
+        basis="the CloudTrail record's fields",
+    )
 
 
 def _from_xml(xml: dict[str, str]) -> Envelope | None:
@@ -314,7 +371,7 @@ def _from_cloudtrail(data: Any) -> Envelope | None:
     source = _str(record.get("eventSource")) or ""
     code = _str(record.get("errorCode"))
     return Envelope(
-        code=code.removeprefix("Client.") if code else None,
+        code=code,
         message=_str(record.get("errorMessage")),
         operation=_str(record.get("eventName")),
         service=source.split(".", 1)[0] or None,
@@ -332,6 +389,8 @@ def denied_record(data: Any) -> dict[str, Any] | None:
         records = data["Records"][:500]
     elif isinstance(data, dict) and isinstance(data.get("detail"), dict):  # EventBridge envelope
         records = [data["detail"]]
+    elif isinstance(data, list):  # an array of records, as the console's "download events" gives
+        records = data[:500]
     else:
         records = [data]
     failed = [r for r in records if isinstance(r, dict) and "eventSource" in r and r.get("errorCode")]
@@ -351,8 +410,22 @@ def _service_of_host(host: str) -> str | None:
 
 
 def _service_name(name: str) -> str:
+    """Return the IAM service prefix for an SDK's service name ("CloudWatch Logs" -> logs)."""
     lowered = name.strip().lower()
-    return _JAVA_SERVICE.get(lowered, lowered.removeprefix("amazon").removeprefix("aws").replace(" ", ""))
+    if lowered in _JAVA_SERVICE:
+        return _JAVA_SERVICE[lowered]
+    key = lowered.replace(" ", "").removeprefix("amazon").removeprefix("aws")
+    return _SERVICE_ALIASES.get(key, key)
+
+
+# Go v2 / Java v2 service names whose IAM prefix differs from the name squeezed
+_SERVICE_ALIASES: Final = {
+    "cloudwatchlogs": "logs", "elasticloadbalancingv2": "elasticloadbalancing", "eventbridge": "events",
+    "sfn": "states", "stepfunctions": "states", "cognitoidentityprovider": "cognito-idp",
+    "cognitoidentity": "cognito-identity", "elasticcontainerregistry": "ecr", "ssoadmin": "sso",
+    "ssooidc": "sso-oauth", "bedrockruntime": "bedrock", "sesv2": "ses", "opensearch": "es",
+    "applicationautoscaling": "application-autoscaling", "identitymanagement": "iam", "securitytokenservice": "sts",
+}  # fmt: skip
 
 
 def _short_code(code: str) -> str:
