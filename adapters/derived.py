@@ -17,7 +17,15 @@ _IAM_ENTITY = re.compile(r"^arn:aws[a-z-]{0,10}:iam::\d{12}:(role|user)/(?:[\w+=
 # arn:aws:s3:::bucket-name/key/parts
 _S3_ARN = re.compile(r"^arn:aws[a-z-]{0,10}:s3:::([a-z0-9][a-z0-9.-]{1,62})(?:/.*)?$")
 
-DERIVED_KEYS: Final = ("role_arn", "role_name", "user_name", "resource_role_name", "bucket")
+# "user:jane@example.com", "serviceAccount:ci@p.iam.gserviceaccount.com", or a bare email
+_MEMBER = re.compile(r"^(?:(user|serviceAccount|group|principal|principalSet):)?([^\s:@]{1,128}@[A-Za-z0-9.-]{1,253})$")
+# GCS: "projects/_/buckets/b/objects/o", "b/o"; a relative name "projects/p/topics/t"
+_RELATIVE_NAME = re.compile(r"^(?:projects|organizations|folders|billingAccounts)/[^\s]{1,1024}$")
+
+DERIVED_KEYS: Final = (
+    "role_arn", "role_name", "user_name", "resource_role_name", "bucket",
+    "principal_email", "member", "full_resource_name",
+)  # fmt: skip
 
 
 def derived_facts(facts: Mapping[str, str | int]) -> dict[str, str]:
@@ -40,4 +48,22 @@ def derived_facts(facts: Mapping[str, str | int]) -> dict[str, str]:
         derived["resource_role_name"] = match.group(2)
     if match := _S3_ARN.match(resource):
         derived["bucket"] = match.group(1)
+    derived.update(_gcp_derived(facts, principal, resource))
+    return derived
+
+
+def _gcp_derived(facts: Mapping[str, str | int], principal: str, resource: str) -> dict[str, str]:
+    derived: dict[str, str] = {}
+    if match := _MEMBER.match(principal):
+        kind, email = match.groups()
+        derived["principal_email"] = email
+        # A bare email is a user unless it is a service account's address.
+        derived["member"] = (
+            f"{kind or ('serviceAccount' if email.endswith('.gserviceaccount.com') else 'user')}:{email}"
+        )
+    service = str(facts.get("service", ""))
+    if resource.startswith("//"):
+        derived["full_resource_name"] = resource
+    elif _RELATIVE_NAME.match(resource) and service.endswith(".googleapis.com"):
+        derived["full_resource_name"] = f"//{service}/{resource}"
     return derived

@@ -14,10 +14,11 @@ from typing import Any, Final
 
 from adapters.aws.adapter import AwsAdapter
 from adapters.base import UNRECOGNISED, Adapter, Diagnosis
+from adapters.gcp.adapter import GcpAdapter
 from adapters.http.adapter import HttpAdapter
 from adapters.normalize import normalize
 
-ADAPTERS: Final[tuple[Adapter, ...]] = (AwsAdapter(), HttpAdapter())
+ADAPTERS: Final[tuple[Adapter, ...]] = (AwsAdapter(), GcpAdapter(), HttpAdapter())
 
 ADAPTER_NAMES: Final = tuple(adapter.name for adapter in ADAPTERS)
 

@@ -21,6 +21,7 @@ from pydantic import ValidationError
 
 from api.entries import GuideEntry, PlaybookEntry, ReasonEntry, entry_json_schema, parse_entry
 from api.render import AnyEntry, CompiledEntry, placeholders_in
+from api.services.gcp_roles import ROLES_FILE, RoleTable, load_role_table
 from api.taxonomy import Taxonomy, load_taxonomy
 
 ENTRY_FOLDERS: Final = ("http", "aws", "gcp", "azure", "kubernetes", "guides", "playbooks")
@@ -45,6 +46,7 @@ LINTS: Final[dict[str, str]] = {
     "WD013": "an entry is not listed in published.txt",
     "WD014": "schema.json is not what the entry models generate",
     "WD015": "two files declare the same id",
+    "WD016": "a data table (content/data/) is missing or does not validate",
 }
 
 
@@ -75,6 +77,7 @@ class Catalog:
 
     taxonomy: Taxonomy
     entries: dict[str, CompiledEntry] = field(default_factory=dict)
+    gcp_roles: RoleTable | None = None
     hashes: dict[str, str] = field(default_factory=dict)
     issues: list[LintIssue] = field(default_factory=list)
 
@@ -119,6 +122,10 @@ def read_catalog(root: Traversable | None = None) -> Catalog:
         catalog.entries[entry.id] = CompiledEntry(entry, taxonomy.placeholder_keys)
         catalog.hashes[entry.id] = _content_hash(raw)
     catalog.issues.extend(_lint_links(catalog))
+    try:
+        catalog.gcp_roles = load_role_table(root)
+    except (OSError, yaml.YAMLError, ValidationError) as exc:
+        catalog.issues.append(LintIssue("WD016", ROLES_FILE, f"cannot load: {str(exc)[:300]}"))
     catalog.issues.extend(_lint_published(root, catalog))
     catalog.issues.extend(_lint_schema(root))
     return catalog

@@ -82,9 +82,12 @@ class CompiledEntry:
             return []
         return [*self.entry.diagnosis, *self.entry.fix, *self.entry.verify]
 
-    def render(self, facts: Mapping[str, str | int]) -> dict[str, Any]:
-        """Return the entry as a guidance object with its commands filled from the facts."""
-        facts = {**derived_facts(facts), **facts}
+    def render(self, facts: Mapping[str, str | int], extra: Mapping[str, str] | None = None) -> dict[str, Any]:
+        """Return the entry as a guidance object with its commands filled from the facts.
+
+        `extra` holds values the service looked up (a GCP role); stated facts win over both.
+        """
+        facts = {**derived_facts(facts), **(extra or {}), **facts}
         document = dict(self.document)
         missing: set[str] = set()
         for section in ("diagnosis", "fix", "verify"):

@@ -5,8 +5,10 @@ Pure and in memory: the catalogue was compiled at start-up; no database, no netw
 
 from __future__ import annotations
 
+from adapters.derived import derived_facts
 from adapters.registry import diagnose as classify
 from api.catalog import Catalog
+from api.render import CommandTemplate
 from api.schemas import DiagnoseRequest, DiagnoseResponse, FindingResponse
 from api.services.least_privilege import IMPLICIT_DENY_PREFIX, IamActionIndex
 
@@ -24,7 +26,15 @@ def diagnose_request(
     facts = diagnosis.facts
     reason = diagnosis.reason
     compiled = catalog.get(reason) if reason else None
-    guidance = compiled.render(facts) if compiled else None
+    permission = facts.get("permission")
+    roles = catalog.gcp_roles.suggest(permission) if catalog.gcp_roles and isinstance(permission, str) else None
+    extra = {"role": roles["roles"][0]} if roles else None
+    guidance = compiled.render(facts, extra) if compiled else None
+    if guidance is not None and roles is not None and reason is not None and reason.startswith("gcp.authz."):
+        # The smallest predefined role that holds the denied permission, and the command to grant it.
+        template = CommandTemplate.compile(roles.pop("command_template"), catalog.taxonomy.placeholder_keys)
+        roles["command"] = template.render({**derived_facts(facts), "role": roles["roles"][0], **facts})
+        guidance["role_suggestion"] = roles
     action, resource = facts.get("action"), facts.get("resource")
     implicit_deny = reason is not None and reason.startswith(IMPLICIT_DENY_PREFIX)
     if guidance is not None and iam_index is not None and implicit_deny and isinstance(action, str):

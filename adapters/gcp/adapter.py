@@ -1,0 +1,200 @@
+"""The GCP adapter: Google's error model in every rendering, and the layer that said no.
+
+Order of trust: the ErrorInfo reason (google.api.ErrorReason); phrases that name a layer which
+is not IAM (VPC Service Controls, org policy, Firebase Security Rules, scopes, API-key
+restrictions, a disabled API or billing); the denied permission (impersonation and the quota
+project have their own reasons); the legacy `errors[].reason`; the canonical status last.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar, Final
+
+from adapters.base import Category, Diagnosis, Evidence, FindingsBuilder, Payload
+from adapters.gcp.codes import (
+    ERROR_REASONS,
+    GCP_MARKERS,
+    IMPERSONATION_PERMISSIONS,
+    LEGACY_REASONS,
+    NOT_ACCESS_STATUSES,
+    PHRASES,
+)
+from adapters.gcp.grammar import PermissionDenial, read_permission_denial
+from adapters.gcp.surface import GoogleError, read_google_error
+
+PROVIDER: Final = "gcp"
+
+CATEGORY_OF: Final[dict[str, Category]] = {
+    "gcp.authn.missing_credentials": "authentication",
+    "gcp.authn.invalid_credentials": "authentication",
+    "gcp.authn.expired_credentials": "authentication",
+    "gcp.authz.iam_permission_denied": "authorization",
+    "gcp.authz.deny_policy": "authorization",
+    "gcp.authz.firebase_security_rules": "authorization",
+    "gcp.authz.insufficient_scopes": "authorization",
+    "gcp.authz.vpc_service_controls": "authorization",
+    "gcp.authz.org_policy": "authorization",
+    "gcp.authz.service_account_impersonation": "authorization",
+    "gcp.authz.api_key_restricted": "authorization",
+    "gcp.authz.user_project_denied": "authorization",
+    "gcp.other.service_disabled": "other",
+    "gcp.other.billing_disabled": "other",
+    "gcp.other.consumer_invalid": "other",
+}
+
+# "The caller does not have permission", "Request denied by Cloud IAM.", Cloud Run's GFE page
+_GENERIC_DENIAL = re.compile(
+    r"[Tt]he caller does not have permission|Request denied by Cloud IAM|does not have permission to get URL"
+    r"|User not authorized to perform this action|does not have permission|PERMISSION_DENIED"
+)
+_QUOTA_PERMISSION: Final = "serviceusage.services.use"
+# "vpcServiceControlsUniqueIdentifier: 3f8a..." as printed in messages
+_VPCSC_ID = re.compile(r"vpcServiceControlsUniqueIdentifier\"?:? ?\"?([A-Za-z0-9_-]{8,200})")
+# "projects/123456789" in metadata.consumer, "project 123456789" in messages
+_PROJECT_IN = re.compile(r"projects/([a-z0-9-]{4,63})|\bproject[ =]\[?([a-z][a-z0-9-]{4,61}[a-z0-9]|\d{6,20})\b")
+
+
+class GcpAdapter:
+    """Classifies Google Cloud (and Google API) authentication and authorization failures."""
+
+    name: ClassVar[str] = PROVIDER
+
+    def parse(self, payload: Payload) -> Diagnosis | None:
+        """Classify the payload, or return None when nothing in it is Google's."""
+        error = read_google_error(payload.flat, payload.data)
+        search = payload.flat if error is None or not error.message else f"{payload.flat} {error.message}"
+        denial = read_permission_denial(search)
+        if not self._is_google(payload, error, denial):
+            return None
+        error = error or GoogleError()
+        found = FindingsBuilder()
+        confidence = _classify(found, search, error, denial)
+        _add_facts(found, search, error, denial, payload)
+        findings = found.build()
+        reason = next((str(f.value) for f in findings if f.field == "reason"), None)
+        return Diagnosis(
+            provider=PROVIDER,
+            reason=reason,
+            category=CATEGORY_OF[reason] if reason else "other",
+            confidence=confidence,
+            findings=findings,
+            note=None if reason else _not_access_note(error),
+        )
+
+    @staticmethod
+    def _is_google(payload: Payload, error: GoogleError | None, denial: PermissionDenial | None) -> bool:
+        if GCP_MARKERS.search(payload.flat) is not None:
+            return True
+        if error is not None and (error.error_reason or error.basis == "the Cloud Audit Log entry"):
+            return True
+        if error is not None and error.basis == "the Google error body" and error.status is not None:
+            return True  # {"error": {"code": 403, "status": "PERMISSION_DENIED", ...}}
+        if denial is not None and denial.permission is not None:
+            return True
+        if payload.provider_hint != PROVIDER or payload.header("www-authenticate") is not None:
+            return False
+        return error is not None or payload.status_code in (401, 403)
+
+
+def _classify(found: FindingsBuilder, text: str, error: GoogleError, denial: PermissionDenial | None) -> float:
+    """Record the reason; return the confidence."""
+    permission = error.permission or error.metadata.get("permission") or (denial.permission if denial else None)
+    said: Evidence = "reported"
+
+    if error.error_reason and error.error_reason in ERROR_REASONS:
+        reason = ERROR_REASONS[error.error_reason]
+        if reason == "gcp.authz.iam_permission_denied" and permission:
+            reason = _by_permission(permission) or reason
+        if reason is None:
+            return 0.9  # a quota or rate limit: recognised, not an access failure
+        found.add("reason", reason, said, f"the ErrorInfo reason {error.error_reason}")
+        return 0.95
+
+    for pattern, phrase_reason in PHRASES:
+        if phrase_reason is None or (match := pattern.search(text)) is None:
+            continue
+        if phrase_reason.startswith("gcp.authn.") and permission and denial and not denial.anonymous:
+            continue  # "Permission X denied" with credentials words nearby is still a permission denial
+        found.add("reason", phrase_reason, said, f'the words "{match.group(0)[:80]}"')
+        return 0.9
+
+    if permission:
+        reason = _by_permission(permission) or "gcp.authz.iam_permission_denied"
+        basis = denial.basis if denial else "the denied permission in the audit log"
+        found.add("reason", reason, said, f"{basis} naming {permission}")
+        return 0.9
+    if denial is not None and denial.project and not denial.permission:
+        found.add("reason", "gcp.other.consumer_invalid", "inferred", f"{denial.basis} with no permission named")
+        return 0.6
+
+    if error.legacy_reason and error.legacy_reason in LEGACY_REASONS:
+        legacy = LEGACY_REASONS[error.legacy_reason]
+        if legacy is None:
+            return 0.85
+        found.add("reason", legacy, said, f"the legacy reason {error.legacy_reason}")
+        return 0.8
+    if error.status in NOT_ACCESS_STATUSES and _GENERIC_DENIAL.search(text) is None:
+        return 0.85
+    if error.status == "UNAUTHENTICATED" or error.http_status == 401:
+        found.add("reason", "gcp.authn.invalid_credentials", "inferred", "UNAUTHENTICATED with no reason given")
+        return 0.6
+    if (generic := _GENERIC_DENIAL.search(text)) is not None or error.http_status == 403:
+        basis = f'the words "{generic.group(0)}"' if generic else "a Google 403 with no reason given"
+        found.add("reason", "gcp.authz.iam_permission_denied", "inferred", basis)
+        return 0.65
+    return 0.5
+
+
+_IMPERSONATION_LOWER: Final = frozenset(p.lower() for p in IMPERSONATION_PERMISSIONS)
+
+
+def _by_permission(permission: str) -> str | None:
+    # gcloud prints "iam.serviceaccounts.actAs" in lower case; IAM itself does not care.
+    if permission.lower() in _IMPERSONATION_LOWER:
+        return "gcp.authz.service_account_impersonation"
+    if permission == _QUOTA_PERMISSION:
+        return "gcp.authz.user_project_denied"
+    return None
+
+
+def _add_facts(
+    found: FindingsBuilder, text: str, error: GoogleError, denial: PermissionDenial | None, payload: Payload
+) -> None:
+    said: Evidence = "reported"
+    meta = error.metadata
+    found.add("principal", error.principal or (denial.principal if denial else None), said, error.basis)
+    found.add(
+        "permission",
+        error.permission or meta.get("permission") or (denial.permission if denial else None),
+        said,
+        "the message",
+    )
+    found.add("resource", error.resource or (denial.resource if denial else None), said, "the message")
+    project = denial.project if denial else None
+    if project is None and (consumer := meta.get("consumer") or meta.get("containerInfo")):
+        project = consumer.removeprefix("projects/")
+    if project is None and (in_text := _PROJECT_IN.search(text)) is not None:
+        project = in_text.group(1) or in_text.group(2)
+    found.add("project", project, said, "the project the message names")
+    found.add("service", error.service or meta.get("service"), said, error.basis)
+    found.add("operation", error.operation or meta.get("method"), said, error.basis)
+    found.add("code", error.status or error.legacy_reason, said, error.basis)
+    found.add("status_code", payload.status_code or error.http_status, said, "the HTTP status")
+    found.add("error_reason", error.error_reason, said, "the ErrorInfo reason")
+    found.add("error_info_id", meta.get("errorInfoId") or meta.get("error_info_id"), said, "the ErrorInfo metadata")
+    vpcsc = meta.get("vpcServiceControlsUniqueId") or meta.get("vpcServiceControlsUniqueIdentifier")
+    if vpcsc is None and (match := _VPCSC_ID.search(text)) is not None:
+        vpcsc = match.group(1)
+    if vpcsc is None and error.error_reason == "SECURITY_POLICY_VIOLATED":
+        vpcsc = meta.get("uid")
+    found.add("vpcsc_unique_id", vpcsc, said, "the VPC Service Controls unique id")
+    found.add("request_id", error.request_id, said, error.basis)
+
+
+def _not_access_note(error: GoogleError) -> str:
+    what = error.error_reason or error.status or error.legacy_reason or "this error"
+    return (
+        f"{what} is a Google Cloud error, but not an access failure: no role or credential change will fix it. "
+        "Read the message for the quota, resource or argument it names."
+    )

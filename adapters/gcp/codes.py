@@ -1,0 +1,179 @@
+"""Google's error vocabulary → reason: ErrorInfo reasons, legacy `errors[].reason`, and phrases.
+
+Sources: google/api/error_reason.proto (ErrorInfo reasons of domain googleapis.com), the IAM
+troubleshooting pages, and the messages each service prints.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+# ErrorInfo.reason → reason. None: a Google error that is not an access failure.
+ERROR_REASONS: Final[dict[str, str | None]] = {
+    "IAM_PERMISSION_DENIED": "gcp.authz.iam_permission_denied",
+    "SERVICE_DISABLED": "gcp.other.service_disabled",
+    "BILLING_DISABLED": "gcp.other.billing_disabled",
+    "UREQ_PROJECT_BILLING_NOT_FOUND": "gcp.other.billing_disabled",
+    "API_KEY_INVALID": "gcp.authn.invalid_credentials",
+    "API_KEY_SERVICE_BLOCKED": "gcp.authz.api_key_restricted",
+    "API_KEY_HTTP_REFERRER_BLOCKED": "gcp.authz.api_key_restricted",
+    "API_KEY_IP_ADDRESS_BLOCKED": "gcp.authz.api_key_restricted",
+    "API_KEY_ANDROID_APP_BLOCKED": "gcp.authz.api_key_restricted",
+    "API_KEY_IOS_APP_BLOCKED": "gcp.authz.api_key_restricted",
+    "USER_PROJECT_DENIED": "gcp.authz.user_project_denied",
+    "CONSUMER_INVALID": "gcp.other.consumer_invalid",
+    "RESOURCE_PROJECT_INVALID": "gcp.other.consumer_invalid",
+    "SECURITY_POLICY_VIOLATED": "gcp.authz.vpc_service_controls",
+    "ACCESS_TOKEN_EXPIRED": "gcp.authn.expired_credentials",
+    "ACCESS_TOKEN_SCOPE_INSUFFICIENT": "gcp.authz.insufficient_scopes",
+    "ACCOUNT_STATE_INVALID": "gcp.authn.invalid_credentials",
+    "ACCESS_TOKEN_TYPE_UNSUPPORTED": "gcp.authn.invalid_credentials",
+    "CREDENTIALS_MISSING": "gcp.authn.missing_credentials",
+    "SESSION_COOKIE_INVALID": "gcp.authn.invalid_credentials",
+    "OVERLOADED_CREDENTIALS": "gcp.authn.invalid_credentials",
+    "RESOURCE_USAGE_RESTRICTION_VIOLATED": "gcp.authz.org_policy",
+    "LOCATION_POLICY_VIOLATED": "gcp.authz.org_policy",
+    "ORG_POLICY_CONSTRAINT_FAILED": "gcp.authz.org_policy",
+    "RATE_LIMIT_EXCEEDED": None,
+    "RESOURCE_QUOTA_EXCEEDED": None,
+}
+
+# Legacy JSON `errors[].reason` → reason, when no ErrorInfo says more.
+LEGACY_REASONS: Final[dict[str, str | None]] = {
+    "accessNotConfigured": "gcp.other.service_disabled",
+    "SERVICE_DISABLED": "gcp.other.service_disabled",
+    "forbidden": "gcp.authz.iam_permission_denied",
+    "insufficientPermissions": "gcp.authz.iam_permission_denied",
+    "accessDenied": "gcp.authz.iam_permission_denied",
+    "authError": "gcp.authn.invalid_credentials",
+    "required": "gcp.authn.missing_credentials",
+    "keyInvalid": "gcp.authn.invalid_credentials",
+    "ipRefererBlocked": "gcp.authz.api_key_restricted",
+    "rateLimitExceeded": None,
+    "userRateLimitExceeded": None,
+    "quotaExceeded": None,
+    "notFound": None,
+}
+
+# Canonical status names (google.rpc.Code) and their numbers.
+STATUS_NAMES: Final[dict[int, str]] = {
+    1: "CANCELLED", 2: "UNKNOWN", 3: "INVALID_ARGUMENT", 4: "DEADLINE_EXCEEDED", 5: "NOT_FOUND", 6: "ALREADY_EXISTS",
+    7: "PERMISSION_DENIED", 8: "RESOURCE_EXHAUSTED", 9: "FAILED_PRECONDITION", 10: "ABORTED", 11: "OUT_OF_RANGE",
+    12: "UNIMPLEMENTED", 13: "INTERNAL", 14: "UNAVAILABLE", 15: "DATA_LOSS", 16: "UNAUTHENTICATED",
+}  # fmt: skip
+NOT_ACCESS_STATUSES: Final = frozenset(
+    {"NOT_FOUND", "RESOURCE_EXHAUSTED", "INVALID_ARGUMENT", "ALREADY_EXISTS", "DEADLINE_EXCEEDED", "UNAVAILABLE",
+     "INTERNAL", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "CANCELLED"}
+)  # fmt: skip
+
+# Permissions whose denial means impersonating a service account.
+IMPERSONATION_PERMISSIONS: Final = frozenset(
+    {
+        "iam.serviceAccounts.getAccessToken", "iam.serviceAccounts.actAs", "iam.serviceAccounts.signBlob",
+        "iam.serviceAccounts.signJwt", "iam.serviceAccounts.getOpenIdToken", "iam.serviceAccounts.implicitDelegation",
+    }
+)  # fmt: skip
+
+# (pattern, reason): phrases that decide the reason when no ErrorInfo does. Most specific first.
+PHRASES: Final[tuple[tuple[re.Pattern[str], str | None], ...]] = (
+    # "Request is prohibited by organization's policy. vpcServiceControlsUniqueIdentifier: ..."
+    (
+        re.compile(r"vpcServiceControlsUniqueIdentifier|prohibited by organization's policy|SecurityPolicyViolated"),
+        "gcp.authz.vpc_service_controls",
+    ),
+    # Firestore / Firebase Security Rules: "Missing or insufficient permissions."
+    (re.compile(r"Missing or insufficient permissions"), "gcp.authz.firebase_security_rules"),
+    # "Request had insufficient authentication scopes."
+    (
+        re.compile(r"insufficient authentication scopes|ACCESS_TOKEN_SCOPE_INSUFFICIENT"),
+        "gcp.authz.insufficient_scopes",
+    ),
+    # "Constraint constraints/iam.allowedPolicyMemberDomains violated"; "... violates constraint ..."
+    (
+        re.compile(
+            r"[Cc]onstraint `?constraints/[A-Za-z0-9_.]{2,120}`? (?:violated|is violated)|violates? (?:the )?constraint"
+            r"|denied by (?:an |the )?org(?:anization)? polic(?:y|ies)|constraints/[a-z]{2,40}\.[A-Za-z0-9]{2,80}"
+            r"|[Oo]rg(?:anization)? [Pp]olicy constraint|ORG_POLICY_CONSTRAINT_FAILED|constraints/[A-Za-z0-9_.]{2,120}"
+            r" .{0,60}(?:violat|not allowed|denied)"
+        ),
+        "gcp.authz.org_policy",
+    ),
+    # "Caller does not have required permission to use project X. Grant the caller the
+    # roles/serviceusage.serviceUsageConsumer role"; GCS: "does not have serviceusage.services.use access"
+    (
+        re.compile(
+            r"required permission to use project|serviceusage\.services\.use|serviceUsageConsumer|USER_PROJECT_DENIED"
+        ),
+        "gcp.authz.user_project_denied",
+    ),
+    # "Cloud Storage API has not been used in project 123 before or it is disabled"
+    (
+        re.compile(
+            r"has not been used in project .{1,80} before or it is disabled|accessNotConfigured|SERVICE_DISABLED"
+        ),
+        "gcp.other.service_disabled",
+    ),
+    # "This API method requires billing to be enabled"; "The billing account for the owning project is disabled"
+    (
+        re.compile(
+            r"requires billing to be enabled|billing account for the owning project is disabled|BILLING_DISABLED"
+            r"|billing is disabled|Billing account .{0,60} (?:is )?(?:disabled|not found)"
+            r"|UREQ_PROJECT_BILLING_NOT_FOUND"
+        ),
+        "gcp.other.billing_disabled",
+    ),
+    # API keys: "Requests to this API ... method ... are blocked."; "Requests from referer ... are blocked."
+    (
+        re.compile(
+            r"Requests (?:to this API|from referer|from this (?:IP|Android|iOS)).{0,300}? are blocked"
+            r"|API_KEY_(?:SERVICE|HTTP_REFERRER|IP_ADDRESS|ANDROID_APP|IOS_APP)_BLOCKED"
+            r"|not authorized to use this API key|API key .{0,40}(?:restricted|not authorized)"
+        ),
+        "gcp.authz.api_key_restricted",
+    ),
+    # "API key not valid. Please pass a valid API key."
+    (re.compile(r"API key not valid|API_KEY_INVALID|API key expired"), "gcp.authn.invalid_credentials"),
+    # google-auth: "Your default credentials were not found"; "Could not automatically determine credentials"
+    (
+        re.compile(
+            r"default credentials were not found|Could not automatically determine credentials|DefaultCredentialsError"
+            r"|Request is missing required authentication credential|CREDENTIALS_MISSING|Anonymous caller"
+            r"|Unauthenticated requests do not have permission|Application Default Credentials are not available"
+            r"|could not find default credentials"
+        ),
+        "gcp.authn.missing_credentials",
+    ),
+    # "invalid_grant: Token has been expired or revoked"; "Reauthentication is needed"; rapt_required
+    (
+        re.compile(
+            r"Token has been expired or revoked|Reauthentication (?:is needed|required)|reauth related error"
+            r"|rapt_required|ACCESS_TOKEN_EXPIRED|access token (?:has )?expired|invalid_rapt|Token expired"
+        ),
+        "gcp.authn.expired_credentials",
+    ),
+    # "Request had invalid authentication credentials. Expected OAuth 2 access token ..."
+    (
+        re.compile(
+            r"invalid authentication credentials|ACCESS_TOKEN_TYPE_UNSUPPORTED|ACCOUNT_STATE_INVALID|invalid_grant"
+            r"|invalid_client|unauthorized_client|Invalid Credentials"
+        ),
+        "gcp.authn.invalid_credentials",
+    ),
+    # "Permission denied on resource project my-project." with no permission named: consumer project
+    (re.compile(r"CONSUMER_INVALID"), "gcp.other.consumer_invalid"),
+)
+
+# Text that makes a payload Google's even before its shape is read.
+GCP_MARKERS: Final = re.compile(
+    r"googleapis\.com|google\.api_core|google\.auth|google\.cloud|googleapiclient|type\.googleapis\.com/google\.rpc"
+    r"|gcloud|gsutil|\bbq\b|BigQuery error|iam\.gserviceaccount\.com|GOOGLE_APPLICATION_CREDENTIALS|googleapi: Error"
+    # (not PERMISSION_DENIED or UNAUTHENTICATED alone: any gRPC service and GraphQL servers use them)
+    r"|StatusCode\.PERMISSION_DENIED|Permission '[a-z][a-zA-Z0-9]{1,40}\.[a-zA-Z.]{2,80}' denied"
+    r"|Permission \"[a-z][a-zA-Z0-9]{1,40}\.[a-zA-Z.]{2,80}\" denied|FirebaseError|firebase|Firestore"
+    r"|Google Cloud Storage"
+    r"|Google Compute Engine|Required '[a-z]{2,40}\.[A-Za-z.]{2,80}' permission|vpcServiceControlsUniqueIdentifier"
+    r"|DefaultCredentialsError|RefreshError|constraints/[a-z]|gserviceaccount|cloud\.google\.com|protoPayload"
+    r"|\"@type\": ?\"type\.googleapis\.com|storage\.objects\.|bigquery\.[a-z]{2,20}\.|pubsub\.|artifactregistry\."
+    r"|GRPC::PermissionDenied|rpc error: code = (?:PermissionDenied|Unauthenticated)"
+)

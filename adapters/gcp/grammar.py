@@ -1,0 +1,130 @@
+"""The words Google services use for a denied permission, and the facts they carry.
+
+    Permission 'storage.objects.get' denied on resource 'projects/_/buckets/b' (or it may not exist).
+    x@p.iam.gserviceaccount.com does not have storage.objects.list access to the Google Cloud Storage bucket.
+    Access Denied: Project p: User does not have bigquery.jobs.create permission in project p.
+    Required 'compute.instances.get' permission for 'projects/p/zones/z/instances/i'
+    The principal (user or service account) lacks IAM permission "iam.serviceAccounts.actAs" for the resource "x"
+    User [a@b.com] does not have permission to access projects instance [p] (or it may not exist)
+
+Every pattern is anchored on literal words and uses bounded, non-nested repetition.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Final
+
+_PERM: Final = r"[a-z][a-zA-Z0-9]{1,40}(?:\.[a-zA-Z0-9]{1,60}){1,4}"
+_Q: Final = "['\"‘’“”]"  # pasted text keeps curly quotes
+
+# "Permission 'x.y.z' denied on resource 'name' (or it may not exist)" and its variants
+# ("for resource", no quotes, "denied on 'projects/...'", "Permission denied on resource project X")
+_PERMISSION_DENIED = re.compile(
+    rf"Permission {_Q}?({_PERM}){_Q}? (?:is )?denied(?: (?:on|for)(?: resource| service account)?:? "
+    rf"{_Q}?(?!resource\b)([^'\"‘’“”\s()]{{1,1024}}){_Q}?)?"
+)
+# IAM v2: "Permission iam.googleapis.com/denypolicies.create denied on resource ..."
+_PERMISSION_DENIED_V2 = re.compile(r"Permission ([a-z0-9.-]{2,60}\.googleapis\.com/[A-Za-z0-9.]{2,120}) denied")
+# GCS: "<member> does not have storage.objects.get access to the Google Cloud Storage object."
+_DOES_NOT_HAVE_ACCESS = re.compile(
+    rf"([A-Za-z0-9._%+:-]{{1,200}}@[A-Za-z0-9.-]{{1,200}}|Anonymous caller|Caller|[Tt]he caller) does not have "
+    rf"({_PERM}) access to (?:the Google Cloud (?:Storage )?)?([^\n.]{{1,300}})"
+)
+# BigQuery: "User does not have bigquery.jobs.create permission in project p."
+_USER_DOES_NOT_HAVE = re.compile(
+    rf"(?:User|The user|user) ?([A-Za-z0-9._%+-]{{1,200}}@[A-Za-z0-9.-]{{1,200}})? does not have (?:the )?"
+    rf"{_Q}?({_PERM}){_Q}? "
+    rf"permission(?: (?:in|on|for) (?:project |dataset |table )?([^\s]{{1,300}}))?"
+)
+# Compute: "Required 'compute.instances.get' permission for 'projects/p/...'" (GKE: permission(s))
+_REQUIRED = re.compile(rf"Required {_Q}({_PERM}){_Q} permission(?:\(s\))? for {_Q}?([^'\"‘’“”\s]{{1,1024}}){_Q}?")
+# Cloud Tasks / Scheduler: 'lacks IAM permission "iam.serviceAccounts.actAs" for the resource "x"'
+_LACKS = re.compile(rf"lacks IAM permission {_Q}({_PERM}){_Q}(?: for the resource {_Q}([^'\"‘’“”]{{1,1024}}){_Q})?")
+# GKE RBAC via IAM: 'requires one of ["container.pods.list"] permission(s)'
+_REQUIRES_ONE_OF = re.compile(rf"requires one of \[{_Q}({_PERM}){_Q}")
+# "does not have permission to act as service account x@p.iam.gserviceaccount.com"
+_ACT_AS = re.compile(
+    r"(?:permission to act as|actAs permission on) (?:service account )?([A-Za-z0-9._%+-]{1,200}@[A-Za-z0-9.-]{1,200})"
+)
+# gcloud: "User [a@b.com] does not have permission to access projects instance [p]"
+_GCLOUD_USER = re.compile(
+    r"User \[([^\]\s]{1,254})\] does not have permission to access ([a-z ]{1,60}) \[([^\]]{1,300})\]"
+)
+# "Permission denied on resource project my-project." (no permission named: the consumer project)
+_DENIED_ON_PROJECT = re.compile(r"Permission denied on resource project ([^\s.]{1,200})")
+# Members written in messages: "serviceAccount:x@p.iam.gserviceaccount.com", "user:a@b.com"
+_MEMBER = re.compile(r"\b((?:serviceAccount|user|group):[A-Za-z0-9._%+-]{1,200}@[A-Za-z0-9.-]{1,200})")
+
+
+@dataclass(frozen=True)
+class PermissionDenial:
+    """What a permission message states."""
+
+    permission: str | None
+    resource: str | None
+    principal: str | None
+    project: str | None
+    anonymous: bool
+    basis: str
+
+
+def read_permission_denial(text: str) -> PermissionDenial | None:
+    """Return the permission denial the text states, or None."""
+    principal = project = resource = permission = None
+    anonymous = False
+    basis = ""
+    if m := _PERMISSION_DENIED.search(text):
+        permission, resource, basis = m.group(1), m.group(2), "the 'Permission ... denied' message"
+    elif m := _PERMISSION_DENIED_V2.search(text):
+        permission, basis = m.group(1), "the 'Permission ... denied' message"
+    elif m := _LACKS.search(text):
+        permission, resource, basis = m.group(1), m.group(2), "the 'lacks IAM permission' message"
+    elif m := _REQUIRED.search(text):
+        permission, resource, basis = m.group(1), m.group(2), "the 'Required ... permission' message"
+    elif m := _REQUIRES_ONE_OF.search(text):
+        permission, basis = m.group(1), "the 'requires one of' message"
+    if m := _DOES_NOT_HAVE_ACCESS.search(text):
+        who = m.group(1)
+        anonymous = who == "Anonymous caller"
+        if "@" in who:
+            principal = who
+        permission = permission or m.group(2)
+        basis = basis or "the 'does not have ... access' message"
+    elif m := _USER_DOES_NOT_HAVE.search(text):
+        principal = m.group(1)
+        permission = permission or m.group(2)
+        project = m.group(3).rstrip(".,") if m.group(3) else None
+        basis = basis or "the 'does not have ... permission' message"
+    if m := _ACT_AS.search(text):
+        principal = principal or None
+        resource = resource or m.group(1)
+        permission = permission or "iam.serviceAccounts.actAs"
+        basis = basis or "the 'act as service account' message"
+    if m := _GCLOUD_USER.search(text):
+        principal = principal or m.group(1)
+        if m.group(2).strip().startswith("project"):
+            project = project or m.group(3)
+        basis = basis or "gcloud's 'does not have permission to access'"
+    if principal is None and (member := _MEMBER.search(text)):
+        principal = member.group(1)
+    if not basis and not anonymous:
+        if (on_project := _DENIED_ON_PROJECT.search(text)) is None:
+            return None
+        project, basis = on_project.group(1), "'Permission denied on resource project'"
+    return PermissionDenial(
+        permission=permission,
+        resource=_clean(resource),
+        principal=principal,
+        project=project,
+        anonymous=anonymous,
+        basis=basis,
+    )
+
+
+def _clean(value: str | None) -> str | None:
+    if not value:
+        return None
+    value = value.strip().strip("'\"‘’“”[]")
+    return value[:-1] if value.endswith((".", ",")) else value

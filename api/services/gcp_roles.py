@@ -1,0 +1,92 @@
+"""The smallest predefined GCP role for a denied permission (content/data/gcp_permission_roles.yaml).
+
+Loaded and validated with the catalogue at start-up; a lookup is a dict access. The command to
+grant it is scoped to the narrowest resource the role can be granted on, when the facts name it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from importlib.resources.abc import Traversable
+from typing import Annotated, Any, Final, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+
+ROLES_FILE: Final = "data/gcp_permission_roles.yaml"
+
+GrantOn = Literal[
+    "organization", "folder", "project", "bucket", "dataset", "table", "topic", "subscription", "secret",
+    "repository", "service", "function", "key", "keyring", "service_account", "instance", "cluster", "billing_account",
+]  # fmt: skip
+
+# How to bind a role at each level; {member} and {role} are filled, the target is a visible <placeholder>
+# unless the facts name it. The project form is the fallback for every level.
+_BIND: Final[dict[str, str]] = {
+    "project": "gcloud projects add-iam-policy-binding {project} --member={member} --role={role}",
+    "bucket": "gcloud storage buckets add-iam-policy-binding gs://<bucket> --member={member} --role={role}",
+    "topic": "gcloud pubsub topics add-iam-policy-binding <topic> --project={project} --member={member} --role={role}",
+    "subscription": (
+        "gcloud pubsub subscriptions add-iam-policy-binding <subscription> --project={project} "
+        "--member={member} --role={role}"
+    ),
+    "secret": ("gcloud secrets add-iam-policy-binding <secret> --project={project} --member={member} --role={role}"),
+    "service_account": (
+        "gcloud iam service-accounts add-iam-policy-binding <service-account-email> --member={member} --role={role}"
+    ),
+    "service": (
+        "gcloud run services add-iam-policy-binding <service> --region=<region> --project={project} "
+        "--member={member} --role={role}"
+    ),
+    "function": (
+        "gcloud functions add-iam-policy-binding <function> --region=<region> --project={project} "
+        "--member={member} --role={role}"
+    ),
+    "repository": (
+        "gcloud artifacts repositories add-iam-policy-binding <repository> --location=<location> "
+        "--project={project} --member={member} --role={role}"
+    ),
+    "key": (
+        "gcloud kms keys add-iam-policy-binding <key> --keyring=<keyring> --location=<location> "
+        "--project={project} --member={member} --role={role}"
+    ),
+}
+
+
+class PermissionRoles(BaseModel):
+    """The roles that grant one permission, smallest first, and where they can be granted."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    roles: Annotated[list[Annotated[str, Field(pattern=r"^roles/[A-Za-z0-9_.]{3,120}$")]], Field(min_length=1)]
+    grant_on: GrantOn
+
+
+class RoleTable(BaseModel):
+    """The whole table file."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    sources: Annotated[list[HttpUrl], Field(min_length=1)]
+    last_reviewed: dt.date
+    permissions: dict[
+        Annotated[str, Field(pattern=r"^[a-z][A-Za-z0-9]{1,40}(?:\.[A-Za-z0-9]{1,80}){1,4}$")], PermissionRoles
+    ]
+
+    def suggest(self, permission: str) -> dict[str, Any] | None:
+        """Return the role suggestion for a permission: roles, where to grant, the command template."""
+        entry = self.permissions.get(permission)
+        if entry is None:
+            return None
+        return {
+            "permission": permission,
+            "roles": list(entry.roles),
+            "grant_on": entry.grant_on,
+            "command_template": _BIND.get(entry.grant_on, _BIND["project"]),
+        }
+
+
+def load_role_table(root: Traversable) -> RoleTable:
+    """Read and validate the permission → role table."""
+    raw = yaml.safe_load((root / ROLES_FILE).read_text(encoding="utf-8"))
+    return RoleTable.model_validate(raw)
