@@ -25,6 +25,7 @@ from api.catalog import (
     load_catalog,
     read_catalog,
 )
+from api.services.gcp_roles import ROLES_FILE
 from api.taxonomy import load_taxonomy
 
 ENTRY = "http/http.authz.forbidden.yaml"
@@ -38,7 +39,7 @@ Mutation = Callable[[Path], object]
 def _build_tree(root: Path) -> Path:
     source = Path(str(content_root()))
     root.mkdir()
-    for name in (TAXONOMY_FILE, SCHEMA_FILE, *FIXTURE_FILES):
+    for name in (TAXONOMY_FILE, SCHEMA_FILE, ROLES_FILE, *FIXTURE_FILES):
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source / name, root / name)
     ids = sorted(Path(name).stem for name in FIXTURE_FILES)
@@ -118,6 +119,11 @@ MUTATIONS: Final[dict[str, Mutation]] = {
     "WD013": lambda root: (root / PUBLISHED_FILE).write_text("# nothing published\n", encoding="utf-8"),
     "WD014": lambda root: (root / SCHEMA_FILE).write_text('{"stale": true}\n', encoding="utf-8"),
     "WD015": lambda root: shutil.copytree(root / "http", root / "aws"),
+    "WD016": lambda root: (root / ROLES_FILE).write_text(
+        "sources: [https://cloud.google.com/iam/docs/roles-permissions]\nlast_reviewed: 2026-11-27\n"
+        "permissions:\n  storage.objects.get: {roles: [owner], grant_on: bucket}\n",
+        encoding="utf-8",
+    ),
 }
 
 
