@@ -27,6 +27,7 @@ MAX_TEXT_CHARS: Final = 256 * 1024  # the API caps bodies lower; this bounds dir
 _MAX_JSON_CANDIDATES: Final = 8  # `{` positions tried when looking for an embedded body
 _MAX_XML_ELEMENTS: Final = 500
 _MIN_WRAP_WIDTH: Final = 60
+_MIN_WRAPPED_LINES: Final = 2  # with the same-prefix rule below, two cut lines are enough
 
 # "\x1b[31mError\x1b[0m" (colour), "\x1b]8;;url\x1b\\" (hyperlink): CSI and OSC sequences
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]{0,2048}(?:\x07|\x1b\\)")
@@ -44,7 +45,7 @@ _WS = re.compile(r"\s+")
 
 
 def normalize(
-    error: str | Mapping[str, Any],
+    error: str | Mapping[str, Any] | list[Any],
     status_code: int | None = None,
     headers: Mapping[str, str] | None = None,
     provider_hint: str | None = None,
@@ -98,12 +99,14 @@ def _unwrap_fixed_width(text: str) -> str:
     if not lengths:
         return text
     width, count = lengths.most_common(1)[0]
-    if count < 2:
+    if count < _MIN_WRAPPED_LINES:
         return text
     out: list[str] = []
     for line in lines:
         previous = out[-1] if out else ""
         cut = len(previous) >= width and len(previous) % width == 0 and previous[-1:].isalnum()
+        # Two log lines of one template ("ERROR: HTTPError 403: ...") are not one cut line.
+        cut = cut and line[:6] != previous[:6]
         if cut and line[:1].strip() and line[:1] not in "│╵╷":
             out[-1] += line
         else:

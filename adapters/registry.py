@@ -24,7 +24,7 @@ ADAPTER_NAMES: Final = tuple(adapter.name for adapter in ADAPTERS)
 
 
 def diagnose(
-    error: str | Mapping[str, Any],
+    error: str | Mapping[str, Any] | list[Any],
     status_code: int | None = None,
     headers: Mapping[str, str] | None = None,
     provider: str | None = None,

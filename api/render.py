@@ -98,8 +98,10 @@ class CompiledEntry:
                 command = step.get("command")
                 if command is not None:
                     template = self._templates[command]
-                    missing.update(key for key in template.fact_keys if key not in facts)
-                    step = {**step, "command": template.render(facts)}
+                    absent = sorted({key for key in template.fact_keys if key not in facts})
+                    missing.update(absent)
+                    # `missing`: the facts this step still needs, so a client can mark it "fill in first"
+                    step = {**step, "command": template.render(facts), "missing": absent}
                 rendered.append(step)
             document[section] = rendered
         document["missing_facts"] = sorted(missing)

@@ -29,8 +29,11 @@ class DiagnoseRequest(BaseModel):
     )
 
     error: Annotated[
-        str | dict[str, Any],
-        Field(description="The failure as pasted (text) or a parsed JSON error body (object)."),
+        str | dict[str, Any] | list[Any],
+        Field(
+            description="The failure as pasted (text), a parsed JSON error body (object), or a JSON array "
+            "(a list of CloudTrail records or Cloud Audit Log entries)."
+        ),
     ]
     status_code: Annotated[int | None, Field(ge=100, le=599, description="The HTTP status, where known.")] = None
     headers: Annotated[
@@ -44,13 +47,13 @@ class DiagnoseRequest(BaseModel):
 
     @field_validator("error")
     @classmethod
-    def _error_not_empty_nor_too_deep(cls, value: str | dict[str, Any]) -> str | dict[str, Any]:
+    def _error_not_empty_nor_too_deep(cls, value: str | dict[str, Any] | list[Any]) -> str | dict[str, Any] | list[Any]:
         if isinstance(value, str):
             if not value.strip():
                 raise ValueError("must not be empty")
             return value
         if not value:
-            raise ValueError("must not be an empty object")
+            raise ValueError("must not be an empty object or array")
         if _depth(value) > MAX_JSON_DEPTH:
             raise ValueError(f"nests deeper than {MAX_JSON_DEPTH} levels")
         return value

@@ -17,11 +17,12 @@ from adapters.gcp.codes import (
     GCP_MARKERS,
     IMPERSONATION_PERMISSIONS,
     LEGACY_REASONS,
+    NOT_ACCESS_PHRASES,
     NOT_ACCESS_STATUSES,
     PHRASES,
 )
 from adapters.gcp.grammar import PermissionDenial, read_permission_denial
-from adapters.gcp.surface import GoogleError, read_google_error
+from adapters.gcp.surface import GoogleError, read_google_error, walk_strings
 
 PROVIDER: Final = "gcp"
 
@@ -46,13 +47,21 @@ CATEGORY_OF: Final[dict[str, Category]] = {
 # "The caller does not have permission", "Request denied by Cloud IAM.", Cloud Run's GFE page
 _GENERIC_DENIAL = re.compile(
     r"[Tt]he caller does not have permission|Request denied by Cloud IAM|does not have permission to get URL"
-    r"|User not authorized to perform this action|does not have permission|PERMISSION_DENIED"
+    r"|User not authorized to perform this action|does not have permission|PERMISSION_DENIED|IAM permission denied"
+    r"|You do not have permission to access|Permission denied on"
 )
 _QUOTA_PERMISSION: Final = "serviceusage.services.use"
+_WS = re.compile(r"\s+")
 # "vpcServiceControlsUniqueIdentifier: 3f8a..." as printed in messages
+_USED_IN_PROJECT = re.compile(r"has not been used in project ([A-Za-z0-9_.:-]{2,63}) before")
+_PAIRED_STATUS = re.compile(
+    r"\b(?:400|401|403|404|429) (?:PERMISSION_DENIED|UNAUTHENTICATED|RESOURCE_EXHAUSTED|NOT_FOUND)\b"
+)
 _VPCSC_ID = re.compile(r"vpcServiceControlsUniqueIdentifier\"?:? ?\"?([A-Za-z0-9_-]{8,200})")
 # "projects/123456789" in metadata.consumer, "project 123456789" in messages
-_PROJECT_IN = re.compile(r"projects/([a-z0-9-]{4,63})|\bproject[ =]\[?([a-z][a-z0-9-]{4,61}[a-z0-9]|\d{6,20})\b")
+_PROJECT_IN = re.compile(
+    r"projects/([a-z0-9-]{4,63})|\b[Pp]roject[ =]['\"\[]?([a-z][a-z0-9-]{4,61}[a-z0-9]|\d{6,20})\b"
+)
 
 
 class GcpAdapter:
@@ -62,8 +71,13 @@ class GcpAdapter:
 
     def parse(self, payload: Payload) -> Diagnosis | None:
         """Classify the payload, or return None when nothing in it is Google's."""
-        error = read_google_error(payload.flat, payload.data)
-        search = payload.flat if error is None or not error.message else f"{payload.flat} {error.message}"
+        # The text, plus the strings inside a parsed body: a JSON log line's "error" value, a
+        # Google error serialised as a string inside another body.
+        strings = " ".join(walk_strings(payload.data)) if payload.data is not None else ""
+        flat = _WS.sub(" ", f"{payload.flat} {strings}").strip() if strings else payload.flat
+        flat = flat.replace('\\"', '"')  # JSON-in-a-string quotes: requires one of [\"container.pods.create\"]
+        error = read_google_error(flat, payload.data)
+        search = flat if error is None or not error.message else f"{flat} {error.message}"
         denial = read_permission_denial(search)
         if not self._is_google(payload, error, denial):
             return None
@@ -84,12 +98,15 @@ class GcpAdapter:
 
     @staticmethod
     def _is_google(payload: Payload, error: GoogleError | None, denial: PermissionDenial | None) -> bool:
-        if GCP_MARKERS.search(payload.flat) is not None:
+        strings = " ".join(walk_strings(payload.data)) if payload.data is not None else ""
+        if GCP_MARKERS.search(payload.flat) is not None or (strings and GCP_MARKERS.search(strings)):
             return True
         if error is not None and (error.error_reason or error.basis == "the Cloud Audit Log entry"):
             return True
         if error is not None and error.basis == "the Google error body" and error.status is not None:
             return True  # {"error": {"code": 403, "status": "PERMISSION_DENIED", ...}}
+        if _PAIRED_STATUS.search(payload.flat) is not None:
+            return True  # "403 PERMISSION_DENIED": Google pairs the HTTP status with the canonical code
         if denial is not None and denial.permission is not None:
             return True
         if payload.provider_hint != PROVIDER or payload.header("www-authenticate") is not None:
@@ -124,10 +141,17 @@ def _classify(found: FindingsBuilder, text: str, error: GoogleError, denial: Per
         basis = denial.basis if denial else "the denied permission in the audit log"
         found.add("reason", reason, said, f"{basis} naming {permission}")
         return 0.9
-    if denial is not None and denial.project and not denial.permission:
+    if denial is not None and denial.project and not denial.permission and "resource project" in denial.basis:
         found.add("reason", "gcp.other.consumer_invalid", "inferred", f"{denial.basis} with no permission named")
         return 0.6
 
+    if NOT_ACCESS_PHRASES.search(text) is not None:
+        return 0.85  # a quota, capacity or already-exists error that happens to say 403 or 409
+    if error.registry_code == "UNAUTHORIZED":
+        found.add("reason", "gcp.authn.missing_credentials", said, "the registry's UNAUTHORIZED")
+        return 0.75
+    if error.legacy_reason and error.legacy_reason not in LEGACY_REASONS:
+        return 0.75  # the API names its own reason (productNotCompatibleWithDevice): not an IAM denial
     if error.legacy_reason and error.legacy_reason in LEGACY_REASONS:
         legacy = LEGACY_REASONS[error.legacy_reason]
         if legacy is None:
@@ -171,7 +195,9 @@ def _add_facts(
         "the message",
     )
     found.add("resource", error.resource or (denial.resource if denial else None), said, "the message")
-    project = denial.project if denial else None
+    # A disabled API names its consumer project: "has not been used in project 123 before"
+    used_in = _USED_IN_PROJECT.search(text)
+    project = used_in.group(1) if used_in else (denial.project if denial else None)
     if project is None and (consumer := meta.get("consumer") or meta.get("containerInfo")):
         project = consumer.removeprefix("projects/")
     if project is None and (in_text := _PROJECT_IN.search(text)) is not None:
@@ -179,7 +205,8 @@ def _add_facts(
     found.add("project", project, said, "the project the message names")
     found.add("service", error.service or meta.get("service"), said, error.basis)
     found.add("operation", error.operation or meta.get("method"), said, error.basis)
-    found.add("code", error.status or error.legacy_reason, said, error.basis)
+    xml_code = payload.xml.get("Code")  # GCS XML: <Error><Code>SecurityPolicyViolated</Code>...
+    found.add("code", error.registry_code or xml_code or error.status or error.legacy_reason, said, error.basis)
     found.add("status_code", payload.status_code or error.http_status, said, "the HTTP status")
     found.add("error_reason", error.error_reason, said, "the ErrorInfo reason")
     found.add("error_info_id", meta.get("errorInfoId") or meta.get("error_info_id"), said, "the ErrorInfo metadata")

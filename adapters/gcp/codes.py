@@ -54,6 +54,13 @@ LEGACY_REASONS: Final[dict[str, str | None]] = {
     "userRateLimitExceeded": None,
     "quotaExceeded": None,
     "notFound": None,
+    "duplicate": None,
+    "alreadyExists": None,
+    "badRequest": None,
+    "invalid": None,
+    "conditionNotMet": None,  # org policy says so in words when it is one; else a precondition
+    "failedPrecondition": None,
+    "accountDisabled": "gcp.other.billing_disabled",  # GCS: the project's (billing) account is disabled
 }
 
 # Canonical status names (google.rpc.Code) and their numbers.
@@ -79,20 +86,33 @@ IMPERSONATION_PERMISSIONS: Final = frozenset(
 PHRASES: Final[tuple[tuple[re.Pattern[str], str | None], ...]] = (
     # "Request is prohibited by organization's policy. vpcServiceControlsUniqueIdentifier: ..."
     (
-        re.compile(r"vpcServiceControlsUniqueIdentifier|prohibited by organization's policy|SecurityPolicyViolated"),
+        re.compile(
+            r"vpcServiceControlsUniqueIdentifier|prohibited by organization's policy|SecurityPolicyViolated"
+            r"|violates VPC Service Controls"
+        ),
         "gcp.authz.vpc_service_controls",
     ),
     # Firestore / Firebase Security Rules: "Missing or insufficient permissions."
-    (re.compile(r"Missing or insufficient permissions"), "gcp.authz.firebase_security_rules"),
+    # Realtime Database: "Error: PERMISSION_DENIED: Permission denied"
+    (
+        re.compile(r"Missing or insufficient permissions|PERMISSION_DENIED: Permission denied\b(?! on)"),
+        "gcp.authz.firebase_security_rules",
+    ),
     # "Request had insufficient authentication scopes."
     (
-        re.compile(r"insufficient authentication scopes|ACCESS_TOKEN_SCOPE_INSUFFICIENT"),
+        # ... and its legacy wording "Insufficient Permission" (singular, exactly as Google prints it)
+        re.compile(
+            r"insufficient authentication scopes|ACCESS_TOKEN_SCOPE_INSUFFICIENT|\bInsufficient Permission\b(?!s)"
+            r"|Provided scope\(s\) are not authorized"
+        ),
         "gcp.authz.insufficient_scopes",
     ),
     # "Constraint constraints/iam.allowedPolicyMemberDomains violated"; "... violates constraint ..."
     (
         re.compile(
-            r"[Cc]onstraint `?constraints/[A-Za-z0-9_.]{2,120}`? (?:violated|is violated)|violates? (?:the )?constraint"
+            r"do not belong to a permitted customer|is not in permitted organization|OrgPolicyConstraintFailed"
+            r"|violates OrgPolicy constraint"
+            r"|[Cc]onstraint `?constraints/[A-Za-z0-9_.]{2,120}`? (?:violated|is violated)|violates? (?:the )?constraint"
             r"|denied by (?:an |the )?org(?:anization)? polic(?:y|ies)|constraints/[a-z]{2,40}\.[A-Za-z0-9]{2,80}"
             r"|[Oo]rg(?:anization)? [Pp]olicy constraint|ORG_POLICY_CONSTRAINT_FAILED|constraints/[A-Za-z0-9_.]{2,120}"
             r" .{0,60}(?:violat|not allowed|denied)"
@@ -111,6 +131,7 @@ PHRASES: Final[tuple[tuple[re.Pattern[str], str | None], ...]] = (
     (
         re.compile(
             r"has not been used in project .{1,80} before or it is disabled|accessNotConfigured|SERVICE_DISABLED"
+            r"|Access Not Configured|has not enabled the .{1,60} API|API is not activated|not authorized to use this API(?! key)\b"
         ),
         "gcp.other.service_disabled",
     ),
@@ -118,15 +139,16 @@ PHRASES: Final[tuple[tuple[re.Pattern[str], str | None], ...]] = (
     (
         re.compile(
             r"requires billing to be enabled|billing account for the owning project is disabled|BILLING_DISABLED"
+            r"|associated with an? (?:absent|closed|disabled) billing account|Billing must be enabled"
             r"|billing is disabled|Billing account .{0,60} (?:is )?(?:disabled|not found)"
-            r"|UREQ_PROJECT_BILLING_NOT_FOUND"
+            r"|UREQ_PROJECT_BILLING_NOT_FOUND|[Bb]illing (?:to be|must be) enabled|enable [Bb]illing|has billing disabled"
         ),
         "gcp.other.billing_disabled",
     ),
     # API keys: "Requests to this API ... method ... are blocked."; "Requests from referer ... are blocked."
     (
         re.compile(
-            r"Requests (?:to this API|from referer|from this (?:IP|Android|iOS)).{0,300}? are blocked"
+            r"Requests (?:to this API|from referer|from this (?:IP|[Aa]ndroid|i[Oo][Ss]|ios)).{0,300}? are blocked"
             r"|API_KEY_(?:SERVICE|HTTP_REFERRER|IP_ADDRESS|ANDROID_APP|IOS_APP)_BLOCKED"
             r"|not authorized to use this API key|API key .{0,40}(?:restricted|not authorized)"
         ),
@@ -140,7 +162,9 @@ PHRASES: Final[tuple[tuple[re.Pattern[str], str | None], ...]] = (
             r"default credentials were not found|Could not automatically determine credentials|DefaultCredentialsError"
             r"|Request is missing required authentication credential|CREDENTIALS_MISSING|Anonymous caller"
             r"|Unauthenticated requests do not have permission|Application Default Credentials are not available"
-            r"|could not find default credentials"
+            r"|could not find default credentials|do not currently have an active account selected"
+            r"|Application default credentials have not been set up|you may have invalid credentials"
+            r"|API keys are not supported by this API|The request was not authenticated"
         ),
         "gcp.authn.missing_credentials",
     ),
@@ -149,6 +173,7 @@ PHRASES: Final[tuple[tuple[re.Pattern[str], str | None], ...]] = (
         re.compile(
             r"Token has been expired or revoked|Reauthentication (?:is needed|required)|reauth related error"
             r"|rapt_required|ACCESS_TOKEN_EXPIRED|access token (?:has )?expired|invalid_rapt|Token expired"
+            r"|Reauthentication failed"
         ),
         "gcp.authn.expired_credentials",
     ),
@@ -156,12 +181,23 @@ PHRASES: Final[tuple[tuple[re.Pattern[str], str | None], ...]] = (
     (
         re.compile(
             r"invalid authentication credentials|ACCESS_TOKEN_TYPE_UNSUPPORTED|ACCOUNT_STATE_INVALID|invalid_grant"
-            r"|invalid_client|unauthorized_client|Invalid Credentials"
+            r"|invalid_client|unauthorized_client|Invalid Credentials|Invalid JWT"
         ),
         "gcp.authn.invalid_credentials",
     ),
+    # Impersonation failing inside a client library, with no permission named
+    (
+        re.compile(
+            r"Unable to acquire impersonated credentials|ServiceAccountSigner\$SigningException"
+            r"|trying to sign provided bytes"
+        ),
+        "gcp.authz.service_account_impersonation",
+    ),
     # "Permission denied on resource project my-project." with no permission named: consumer project
-    (re.compile(r"CONSUMER_INVALID"), "gcp.other.consumer_invalid"),
+    (
+        re.compile(r"CONSUMER_INVALID|Project ['\"]?[A-Za-z0-9:._-]{2,100}['\"]? not found or permission denied"),
+        "gcp.other.consumer_invalid",
+    ),
 )
 
 # Text that makes a payload Google's even before its shape is read.
@@ -175,5 +211,27 @@ GCP_MARKERS: Final = re.compile(
     r"|Google Compute Engine|Required '[a-z]{2,40}\.[A-Za-z.]{2,80}' permission|vpcServiceControlsUniqueIdentifier"
     r"|DefaultCredentialsError|RefreshError|constraints/[a-z]|gserviceaccount|cloud\.google\.com|protoPayload"
     r"|\"@type\": ?\"type\.googleapis\.com|storage\.objects\.|bigquery\.[a-z]{2,20}\.|pubsub\.|artifactregistry\."
-    r"|GRPC::PermissionDenied|rpc error: code = (?:PermissionDenied|Unauthenticated)"
+    r"|GRPC::PermissionDenied|rpc error: code = (?:PermissionDenied|Unauthenticated)|\bgcr\.io\b|\bpkg\.dev\b"
+    r"|rapt_required|invalid_rapt|support\.google\.com|Missing or insufficient permissions|\b7 PERMISSION_DENIED\b"
+    r"|HTTP Error: \d{3},|The caller does not have permission|serviceusage\.|permitted customer"
+    r"|(?:AccessDenied|Service|BucketNotFound|NotFound)Exception: \d{3} |provider\.google\b|hashicorp/google"
+    r"|Required \"container\.|requires one of \[\"container\.|Caller does not have required permission to use project"
+    r"|DetailedApiRequestError|Google::Apis|google-gax|GoogleApiException|GSResponseError|OrgPolicy|SecurityPolicyViolated"
+    r"|violates VPC Service Controls|insufficientPermissions|insufficient authentication scopes|gcsfs|googleapis"
+    r"|Provided scope\(s\) are not authorized|Missing IAM permission|IAM permission denied|Google Maps|REQUEST_DENIED"
+    r"|is required to perform this operation on service account|Your client does not have permission to get URL"
+    r"|User not authorized to perform this action|Permission denied on '|not authorized to use this API key"
+    r"|PERMISSION_DENIED: Permission denied|impersonated credentials|ServiceAccountSigner|Status: UNAUTHENTICATED"
+    r"|API keys are not supported by this API|The request was not authenticated|required authentication credential"
+    r"|Apps Script|accounts\.google\.com|oauth2\.googleapis|Google\.Apis|com\.google\.|@google-cloud/"
+    r"|developers\.google\.com|Token must be a short-lived token|Token has been expired or revoked"
+    r"|Access Not Configured|requires billing to be enabled|has billing disabled|HttpError \d{3} when requesting"
+    r"|Request contains an invalid argument|rpc error: code = [A-Za-z]{3,40} desc = "
+)
+
+# Google errors that are not access failures, whatever status they carry: quotas and capacity.
+NOT_ACCESS_PHRASES: Final = re.compile(
+    r"Quota '[A-Z0-9_]{2,80}' exceeded|[Qq]uota exceeded|RESOURCE_EXHAUSTED|[A-Z_]{2,40}_EXHAUSTED|rateLimitExceeded"
+    r"|Rate Limit Exceeded|currently unavailable in the [a-z0-9-]{2,40} zone|bucket does not exist|already exists"
+    r"|quota has been exceeded|storageQuotaExceeded|not available in your location"
 )

@@ -22,15 +22,16 @@ _Q: Final = "['\"‘’“”]"  # pasted text keeps curly quotes
 # "Permission 'x.y.z' denied on resource 'name' (or it may not exist)" and its variants
 # ("for resource", no quotes, "denied on 'projects/...'", "Permission denied on resource project X")
 _PERMISSION_DENIED = re.compile(
-    rf"Permission {_Q}?({_PERM}){_Q}? (?:is )?denied(?: (?:on|for)(?: resource| service account)?:? "
+    rf"[Pp]ermission (?:\| )?{_Q}? ?({_PERM}){_Q}? (?:is )?denied(?: (?:on|for)(?: resource| service account| dataset| table"
+    rf"| project| bucket| topic| subscription| secret| repository| instance)?:? "
     rf"{_Q}?(?!resource\b)([^'\"‘’“”\s()]{{1,1024}}){_Q}?)?"
 )
 # IAM v2: "Permission iam.googleapis.com/denypolicies.create denied on resource ..."
 _PERMISSION_DENIED_V2 = re.compile(r"Permission ([a-z0-9.-]{2,60}\.googleapis\.com/[A-Za-z0-9.]{2,120}) denied")
 # GCS: "<member> does not have storage.objects.get access to the Google Cloud Storage object."
 _DOES_NOT_HAVE_ACCESS = re.compile(
-    rf"([A-Za-z0-9._%+:-]{{1,200}}@[A-Za-z0-9.-]{{1,200}}|Anonymous caller|Caller|[Tt]he caller) does not have "
-    rf"({_PERM}) access to (?:the Google Cloud (?:Storage )?)?([^\n.]{{1,300}})"
+    rf"(Anonymous caller|Caller|[Tt]he caller|[^\s\[\]]{{1,254}}) does not have "
+    rf"({_PERM}) access to (?:the Google Cloud (?:Storage )?)?(?:bucket |object )?([^\s]{{1,300}})"
 )
 # BigQuery: "User does not have bigquery.jobs.create permission in project p."
 _USER_DOES_NOT_HAVE = re.compile(
@@ -39,7 +40,31 @@ _USER_DOES_NOT_HAVE = re.compile(
     rf"permission(?: (?:in|on|for) (?:project |dataset |table )?([^\s]{{1,300}}))?"
 )
 # Compute: "Required 'compute.instances.get' permission for 'projects/p/...'" (GKE: permission(s))
-_REQUIRED = re.compile(rf"Required {_Q}({_PERM}){_Q} permission(?:\(s\))? for {_Q}?([^'\"‘’“”\s]{{1,1024}}){_Q}?")
+_REQUIRED = re.compile(
+    rf"[Rr]equired {_Q}({_PERM}){_Q} permission(?:\(s\))?(?: for {_Q}?([^'\"‘’“”\s]{{1,1024}}){_Q}?)?"
+)
+# Bigtable/Spanner: "Access denied. Missing IAM permission: bigtable.tables.readRows."
+_MISSING_IAM = re.compile(rf"Missing IAM permission:? {_Q}?({_PERM}){_Q}?")
+# "Permission iam.serviceAccounts.signBlob is required to perform this operation on service account projects/p/..."
+_REQUIRED_ON_SA = re.compile(
+    rf"Permission {_Q}?({_PERM}){_Q}? is required to perform this operation on service account ([^\s,\"']{{1,512}})"
+)
+# Cloud Functions: "Permission denied on 'locations/undefined' (or it may not exist)"
+_DENIED_ON_NAME = re.compile(rf"Permission denied on {_Q}([^'\"‘’“”]{{1,512}}){_Q} \(or it may not exist\)")
+# GKE through kubectl: 'User "jane@example.com" cannot create clusterrolebindings...'
+_K8S_USER = re.compile(r'User "([^"\s]{1,254})" cannot [a-z]{2,20} ')
+# Artifact Registry: 'Unauthenticated requests do not have permission "x" on resource "y"'
+_NO_PERMISSION_ON = re.compile(rf"do not have permission {_Q}({_PERM}){_Q} on resource {_Q}([^'\"‘’“”]{{1,1024}}){_Q}")
+# "... a custom role with the serviceusage.services.use permission"; 'has the "x.y.z" permission'
+_THE_PERMISSION = re.compile(rf"(?:the|a) {_Q}?({_PERM}){_Q}? permission\b")
+# Firebase CLI: "missing the following required permissions on project p:\n\n  firebase.projects.get"
+_MISSING_FOLLOWING = re.compile(
+    rf"missing the following required permissions on project ([^\s:]{{1,200}}):\s{{1,20}}({_PERM})"
+)
+# gcloud: "This command is authenticated as x@y using the credentials in ..."
+_AUTHENTICATED_AS = re.compile(r"authenticated as ([^\s]{1,254}@[^\s]{1,254}?)(?:\.?\s|$)")
+# Org policy: "Location us violates constraint constraints/gcp.resourceLocations on the resource projects/p/..."
+_ON_THE_RESOURCE = re.compile(r"violates constraint \S{1,200} on the resource ([^\s,']{1,1024})")
 # Cloud Tasks / Scheduler: 'lacks IAM permission "iam.serviceAccounts.actAs" for the resource "x"'
 _LACKS = re.compile(rf"lacks IAM permission {_Q}({_PERM}){_Q}(?: for the resource {_Q}([^'\"‘’“”]{{1,1024}}){_Q})?")
 # GKE RBAC via IAM: 'requires one of ["container.pods.list"] permission(s)'
@@ -50,7 +75,7 @@ _ACT_AS = re.compile(
 )
 # gcloud: "User [a@b.com] does not have permission to access projects instance [p]"
 _GCLOUD_USER = re.compile(
-    r"User \[([^\]\s]{1,254})\] does not have permission to access ([a-z ]{1,60}) \[([^\]]{1,300})\]"
+    r"(?:User )?\[([^\]\s]{1,254})\] does not have permission to access ([a-z ]{1,60}) \[([^\]]{1,300})\]"
 )
 # "Permission denied on resource project my-project." (no permission named: the consumer project)
 _DENIED_ON_PROJECT = re.compile(r"Permission denied on resource project ([^\s.]{1,200})")
@@ -85,12 +110,27 @@ def read_permission_denial(text: str) -> PermissionDenial | None:
         permission, resource, basis = m.group(1), m.group(2), "the 'Required ... permission' message"
     elif m := _REQUIRES_ONE_OF.search(text):
         permission, basis = m.group(1), "the 'requires one of' message"
+    elif m := _REQUIRED_ON_SA.search(text):
+        permission, resource, basis = m.group(1), m.group(2), "the 'is required ... on service account' message"
+    elif m := _MISSING_IAM.search(text):
+        permission, basis = m.group(1), "the 'Missing IAM permission' message"
+    elif m := _DENIED_ON_NAME.search(text):
+        resource, basis = m.group(1), "the 'Permission denied on ... (or it may not exist)' message"
+    elif m := _NO_PERMISSION_ON.search(text):
+        permission, resource, basis = m.group(1), m.group(2), "the 'do not have permission ... on resource' message"
+    elif m := _MISSING_FOLLOWING.search(text):
+        project, permission, basis = m.group(1), m.group(2), "the 'missing the following required permissions' list"
+    elif m := _THE_PERMISSION.search(text):
+        permission, basis = m.group(1), "the permission the message names"
     if m := _DOES_NOT_HAVE_ACCESS.search(text):
-        who = m.group(1)
+        who = m.group(1).strip("\"'")
         anonymous = who == "Anonymous caller"
-        if "@" in who:
+        if who not in ("Anonymous caller", "Caller", "The caller", "the caller"):
             principal = who
         permission = permission or m.group(2)
+        target = m.group(3).rstrip(".,")
+        if resource is None and not target.startswith(("bucket", "object")) and target != "this":
+            resource = target
         basis = basis or "the 'does not have ... access' message"
     elif m := _USER_DOES_NOT_HAVE.search(text):
         principal = m.group(1)
@@ -107,12 +147,19 @@ def read_permission_denial(text: str) -> PermissionDenial | None:
         if m.group(2).strip().startswith("project"):
             project = project or m.group(3)
         basis = basis or "gcloud's 'does not have permission to access'"
+    if principal is None and (k8s := _K8S_USER.search(text)):
+        principal = k8s.group(1)
+    if principal is None and (authed := _AUTHENTICATED_AS.search(text)):
+        principal = authed.group(1)
     if principal is None and (member := _MEMBER.search(text)):
         principal = member.group(1)
-    if not basis and not anonymous:
-        if (on_project := _DENIED_ON_PROJECT.search(text)) is None:
-            return None
+    if resource is None and (on_resource := _ON_THE_RESOURCE.search(text)):
+        resource = on_resource.group(1)
+    if not basis and not anonymous and (on_project := _DENIED_ON_PROJECT.search(text)) is not None:
         project, basis = on_project.group(1), "'Permission denied on resource project'"
+    anonymous = anonymous or "Unauthenticated request" in text
+    if not (basis or anonymous or principal or resource or project):
+        return None
     return PermissionDenial(
         permission=permission,
         resource=_clean(resource),

@@ -35,21 +35,33 @@ _GO_GRPC = re.compile(r"code = ([A-Za-z]{3,40}) desc = |GRPC::([A-Za-z]{3,40})")
 # HTTP status as clients print it: "googleapi: Error 403:", "<HttpError 403 when", "Forbidden: 403 GET",
 # "ResponseError: code=403", "status=[403]", "HTTP Error: 403", "AccessDeniedException: 403", '"code": 403'
 _HTTP_STATUS = re.compile(
-    r"googleapi: Error (\d{3})|HttpError (\d{3})|exceptions\.[A-Za-z]{3,40}: (\d{3})\b|ResponseError: code=(\d{3})"
+    r"googleapi: Error (\d{3})|HTTPError (\d{3})|exceptions\.[A-Za-z]{3,40}: (\d{3})\b|ResponseError: code=(\d{3})"
     r"|status=\[(\d{3})\]|HTTP Error: (\d{3})|AccessDeniedException: (\d{3})|\"code\": ?(\d{3})\b|Error (\d{3}) \("
-    r"|\b(\d{3}) (?:Forbidden|Unauthorized)\b|\[(\d{3})\] Errors"
+    r"|\b(\d{3}) (?:Forbidden|Unauthorized|Bad Request)\b|\[(\d{3})\] Errors|Exception: (\d{3})\b|ERROR: (\d{3}):"
+    r"|HttpError (\d{3})|\bstatus: (\d{3})\b|^(\d{3}): |Status Code: (\d{3})\b|\b(\d{3}) (?:PERMISSION_DENIED|UNAUTHENTICATED)\b"
+    r"|status_code: (\d{3})\b|code = (\d{3});|Error code (\d{3})\b|\. \[(\d{3})\]|\., (\d{3})$|^(\d{3}) - "
+    r"|\((\d{3})\) |(?:PermissionDenied|Forbidden|Unauthenticated|Unauthorized|NotFound|TooManyRequests"
+    r"|ResourceExhausted): (\d{3})\b|\bcode: (\d{3}),|(\d{3}) Precondition Failed|\bstatus=(\d{3})\b"
+    r"|\b([45]\d{2}):? (?=Permission |The caller|Request |Quota |Rate |Forbidden|Precondition|Unauthorized)",
+    re.MULTILINE,
 )
 # Legacy reason after the message: "googleapi: Error 403: ..., forbidden"; ', "reason": "forbidden"'
 _LEGACY = re.compile(
-    r"[,\"'] ?(?:reason\"?: ?\"?)?(forbidden|insufficientPermissions|accessNotConfigured|accessDenied|authError"
-    r"|required|keyInvalid|ipRefererBlocked|rateLimitExceeded|userRateLimitExceeded|quotaExceeded|notFound"
-    r"|conditionNotMet|failedPrecondition)\b"
+    r"(?:[,\"'] ?|: |Reason: )(?:reason\"?: ?\"?)?(forbidden|insufficientPermissions|accessNotConfigured|accessDenied"
+    r"|authError|required|keyInvalid|ipRefererBlocked|rateLimitExceeded|userRateLimitExceeded|quotaExceeded|notFound"
+    r"|conditionNotMet|failedPrecondition|accountDisabled|duplicate|alreadyExists|badRequest)\b"
+)
+# Container registries: "DENIED: Permission ..."; {"errors":[{"code":"DENIED", ...}]}; YAML "code: ZONE_..._EXHAUSTED"
+_REGISTRY_CODE = re.compile(
+    r"\b(DENIED|UNAUTHORIZED): |\"code\": ?\"(DENIED|UNAUTHORIZED)\"|\bcode: ([A-Z][A-Z_]{3,60})\b"
 )
 # Metadata printed as key/value: permission: "x", 'service': 'x', method = "x", consumer: "projects/1"
 _META = re.compile(
     r"[\"']?(permission|service|method|consumer|uid|vpcServiceControlsUniqueIdentifier|vpcServiceControlsUniqueId"
-    r"|errorInfoId|error_info_id|containerInfo|serviceTitle|activationUrl)[\"']?\s?[:=]\s?[\"']?([^\"'\s,}]{1,300})"
+    r"|errorInfoId|error_info_id|containerInfo|serviceTitle|activationUrl)[\"']?\s?[:=]\s?[\"']?([^\"'\s,}\]]{1,300})"
 )
+# .NET RequestError: "Errors [ Message[...] Location[ - ] Reason[productNotCompatibleWithDevice] Domain[...] ]"
+_DOTNET_REASON = re.compile(r"Reason\[([A-Za-z]{3,60})\]")
 # Protobuf text format of ErrorInfo metadata: 'metadata { key: "service" value: "pubsub.googleapis.com" }'
 _PROTO_META = re.compile(r"key: \"([A-Za-z_]{2,60})\"\s{0,20}value: \"([^\"]{1,300})\"")
 _REQUEST_ID = re.compile(r"(?:request[_ ]?id|requestId|x-goog-request-id)[\"']?\s?[:=]\s?[\"']?([A-Za-z0-9-]{8,100})")
@@ -64,6 +76,7 @@ class GoogleError:
     message: str | None = None
     error_reason: str | None = None  # ErrorInfo.reason
     legacy_reason: str | None = None  # errors[].reason
+    registry_code: str | None = None  # Docker registry / YAML code: DENIED, UNAUTHORIZED, ZONE_..._EXHAUSTED
     metadata: dict[str, str] = field(default_factory=dict)
     principal: str | None = None  # audit log: authenticationInfo.principalEmail
     permission: str | None = None  # audit log: authorizationInfo[].permission (granted: false)
@@ -87,6 +100,7 @@ def read_google_error(text: str, data: Any) -> GoogleError | None:
         **{
             name: getattr(structured, name) or getattr(printed, name)
             for name in (
+                "registry_code",
                 "status",
                 "http_status",
                 "message",
@@ -162,9 +176,9 @@ def _from_audit_log(data: Any) -> GoogleError | None:
             continue
         status: dict[str, Any] = payload["status"] if isinstance(payload.get("status"), dict) else {}
         code = status.get("code")
-        denied = [
-            a for a in payload.get("authorizationInfo", [])[:50] if isinstance(a, dict) and a.get("granted") is False
-        ]
+        # proto3 JSON omits false booleans: an authorizationInfo without "granted" was not granted.
+        infos: list[Any] = payload["authorizationInfo"] if isinstance(payload.get("authorizationInfo"), list) else []
+        denied = [a for a in infos[:50] if isinstance(a, dict) and not a.get("granted")]
         if not code and not denied:
             continue
         authn: dict[str, Any] = (
@@ -205,17 +219,21 @@ def _from_text(text: str) -> GoogleError | None:
     legacy = _LEGACY.search(text)
     metadata: dict[str, str] = {}
     for match in _META.finditer(text):
-        metadata.setdefault(match.group(1), match.group(2))
+        metadata.setdefault(match.group(1), match.group(2).rstrip(".,;:)"))
     for match in _PROTO_META.finditer(text):
         metadata.setdefault(match.group(1), match.group(2))
     request_id = _REQUEST_ID.search(text)
-    if not (reason or status or http_status or legacy or metadata):
+    registry = _REGISTRY_CODE.search(text)
+    dotnet = _DOTNET_REASON.search(text)
+    if not (reason or status or http_status or legacy or metadata or registry):
         return None
     return GoogleError(
         status=status,
         http_status=http_status or _HTTP_OF_STATUS.get(status or ""),
         error_reason=reason,
-        legacy_reason=legacy.group(1) if legacy and legacy.group(1) in LEGACY_REASONS else None,
+        legacy_reason=(legacy.group(1) if legacy and legacy.group(1) in LEGACY_REASONS else None)
+        or (dotnet.group(1) if dotnet else None),
+        registry_code=next((g for g in registry.groups() if g), None) if registry else None,
         metadata=metadata,
         request_id=request_id.group(1) if request_id else None,
         basis="the printed Google error",

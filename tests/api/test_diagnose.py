@@ -200,3 +200,22 @@ def test_diagnose_missing_fact_shows_as_placeholder(
     for command in commands:
         for key in catalog.taxonomy.facts:
             assert f"{{{key}}}" not in command, f"template left unfilled: {command}"
+
+
+def test_diagnose_accepts_a_json_array_of_log_records(shared_client: TestClient) -> None:
+    # The CloudTrail console's "download events" gives an array; the denied record is picked out.
+    records = [
+        {"eventSource": "s3.amazonaws.com", "eventName": "ListBuckets", "awsRegion": "us-east-1"},
+        {
+            "eventSource": "ec2.amazonaws.com",
+            "eventName": "RunInstances",
+            "errorCode": "Client.UnauthorizedOperation",
+            "errorMessage": "You are not authorized to perform this operation. Encoded authorization failure "
+            "message: abcdefghijklmnopqrstuvwxyz012345",
+            "userIdentity": {"arn": "arn:aws:iam::123456789012:user/ci"},
+        },
+    ]  # synthetic: the shape of CloudTrail's event array
+    body = shared_client.post("/v1/diagnose", json={"error": records}).json()
+    assert body["reason"] == "aws.authz.encoded_message"
+    assert body["facts"]["operation"] == "RunInstances"
+    assert body["facts"]["principal"] == "arn:aws:iam::123456789012:user/ci"
