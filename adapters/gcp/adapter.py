@@ -187,14 +187,24 @@ def _add_facts(
 ) -> None:
     said: Evidence = "reported"
     meta = error.metadata
-    found.add("principal", error.principal or (denial.principal if denial else None), said, error.basis)
+    found.add(
+        "principal",
+        error.principal or (denial.principal if denial else None) or meta.get("principal"),
+        said,
+        error.basis,
+    )
     found.add(
         "permission",
         error.permission or meta.get("permission") or (denial.permission if denial else None),
         said,
         "the message",
     )
-    found.add("resource", error.resource or (denial.resource if denial else None), said, "the message")
+    found.add(
+        "resource",
+        error.resource or (denial.resource if denial else None) or meta.get("fullResourceName"),
+        said,
+        "the message",
+    )
     # A disabled API names its consumer project: "has not been used in project 123 before"
     used_in = _USED_IN_PROJECT.search(text)
     project = used_in.group(1) if used_in else (denial.project if denial else None)

@@ -84,6 +84,11 @@ IMPERSONATION_PERMISSIONS: Final = frozenset(
 
 # (pattern, reason): phrases that decide the reason when no ErrorInfo does. Most specific first.
 PHRASES: Final[tuple[tuple[re.Pattern[str], str | None], ...]] = (
+    # Policy Troubleshooter's answer when a deny policy denied: "denyAccessState": "DENY_ACCESS_STATE_DENIED"
+    (
+        re.compile(r"DENY_ACCESS_STATE_DENIED|denied by (?:an |the )?(?:IAM )?deny polic(?:y|ies)"),
+        "gcp.authz.deny_policy",
+    ),
     # "Request is prohibited by organization's policy. vpcServiceControlsUniqueIdentifier: ..."
     (
         re.compile(
@@ -151,6 +156,7 @@ PHRASES: Final[tuple[tuple[re.Pattern[str], str | None], ...]] = (
             r"Requests (?:to this API|from referer|from this (?:IP|[Aa]ndroid|i[Oo][Ss]|ios)).{0,300}? are blocked"
             r"|API_KEY_(?:SERVICE|HTTP_REFERRER|IP_ADDRESS|ANDROID_APP|IOS_APP)_BLOCKED"
             r"|not authorized to use this API key|API key .{0,40}(?:restricted|not authorized)"
+            r"|API key has an? (?:IP address|HTTP referrer|Android app|iOS app|API|application) restriction"
         ),
         "gcp.authz.api_key_restricted",
     ),
@@ -225,6 +231,7 @@ GCP_MARKERS: Final = re.compile(
     r"|API keys are not supported by this API|The request was not authenticated|required authentication credential"
     r"|Apps Script|accounts\.google\.com|oauth2\.googleapis|Google\.Apis|com\.google\.|@google-cloud/"
     r"|developers\.google\.com|Token must be a short-lived token|Token has been expired or revoked"
+    r"|prohibited by organization's policy|VPC Service Controls|denyPolicyExplanation|DENY_ACCESS_STATE"
     r"|Access Not Configured|requires billing to be enabled|has billing disabled|HttpError \d{3} when requesting"
     r"|Request contains an invalid argument|rpc error: code = [A-Za-z]{3,40} desc = "
 )

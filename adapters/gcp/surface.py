@@ -58,7 +58,7 @@ _REGISTRY_CODE = re.compile(
 # Metadata printed as key/value: permission: "x", 'service': 'x', method = "x", consumer: "projects/1"
 _META = re.compile(
     r"[\"']?(permission|service|method|consumer|uid|vpcServiceControlsUniqueIdentifier|vpcServiceControlsUniqueId"
-    r"|errorInfoId|error_info_id|containerInfo|serviceTitle|activationUrl)[\"']?\s?[:=]\s?[\"']?([^\"'\s,}\]]{1,300})"
+    r"|errorInfoId|error_info_id|containerInfo|serviceTitle|activationUrl|principal|fullResourceName)[\"']?\s?[:=]\s?[\"']?([^\"'\s,}\]]{1,300})"
 )
 # .NET RequestError: "Errors [ Message[...] Location[ - ] Reason[productNotCompatibleWithDevice] Domain[...] ]"
 _DOTNET_REASON = re.compile(r"Reason\[([A-Za-z]{3,60})\]")
