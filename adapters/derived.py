@@ -19,7 +19,9 @@ _S3_ARN = re.compile(r"^arn:aws[a-z-]{0,10}:s3:::([a-z0-9][a-z0-9.-]{1,62})(?:/.
 
 # "user:jane@example.com", "serviceAccount:ci@p.iam.gserviceaccount.com", or a bare email
 _MEMBER = re.compile(r"^(?:(user|serviceAccount|group|principal|principalSet):)?([^\s:@]{1,128}@[A-Za-z0-9.-]{1,253})$")
-# GCS: "projects/_/buckets/b/objects/o", "b/o"; a relative name "projects/p/topics/t"
+# GCS: "my-bucket", "my-bucket/path/obj", "projects/_/buckets/my-bucket/objects/o", "gs://my-bucket/o"
+_GCS_BUCKET = re.compile(r"^(?:gs://|projects/_/buckets/)?([a-z0-9](?:[a-z0-9._-]{0,220}[a-z0-9])?)(?:/.*)?$")
+# a relative name "projects/p/topics/t"
 _RELATIVE_NAME = re.compile(r"^(?:projects|organizations|folders|billingAccounts)/[^\s]{1,1024}$")
 
 DERIVED_KEYS: Final = (
@@ -62,6 +64,11 @@ def _gcp_derived(facts: Mapping[str, str | int], principal: str, resource: str) 
             f"{kind or ('serviceAccount' if email.endswith('.gserviceaccount.com') else 'user')}:{email}"
         )
     service = str(facts.get("service", ""))
+    permission = str(facts.get("permission", ""))
+    if permission.startswith("storage.") and (match := _GCS_BUCKET.match(resource)):
+        # gsutil names the bucket bare ("access to my-bucket"); the troubleshooter wants the full name
+        derived["bucket"] = match.group(1)
+        derived["full_resource_name"] = f"//storage.googleapis.com/projects/_/buckets/{match.group(1)}"
     if resource.startswith("//"):
         derived["full_resource_name"] = resource
     elif _RELATIVE_NAME.match(resource) and service.endswith(".googleapis.com"):

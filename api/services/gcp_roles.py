@@ -24,7 +24,7 @@ GrantOn = Literal[
 # unless the facts name it. The project form is the fallback for every level.
 _BIND: Final[dict[str, str]] = {
     "project": "gcloud projects add-iam-policy-binding {project} --member={member} --role={role}",
-    "bucket": "gcloud storage buckets add-iam-policy-binding gs://<bucket> --member={member} --role={role}",
+    "bucket": "gcloud storage buckets add-iam-policy-binding gs://{bucket} --member={member} --role={role}",
     "topic": "gcloud pubsub topics add-iam-policy-binding <topic> --project={project} --member={member} --role={role}",
     "subscription": (
         "gcloud pubsub subscriptions add-iam-policy-binding <subscription> --project={project} "
