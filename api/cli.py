@@ -1,10 +1,12 @@
 """The `whydenied` command. Imports lazily: each subcommand pulls in only what it uses.
 
-whydenied serve [--host H] [--port P]     run the service (uvicorn)
-whydenied diagnose [FILE]                  diagnose a pasted error from FILE or stdin (JSON out)
-whydenied content lint                     check content/ (exit 1 on any problem)
-whydenied content schema                   regenerate content/schema.json
-whydenied content publish                  add new entry ids to content/published.txt
+    whydenied explain [FILE|-] [--status N] [--header 'Name: value'] [--provider P] [--json|--markdown]
+                                       diagnose an error piped in or read from a file, offline
+    whydenied entries [ID] [--markdown]      list the guidance entries, or show one
+    whydenied serve [--host H] [--port P]     run the service (uvicorn)
+    whydenied content lint|schema|publish     work on the content catalogue
+
+Exit status of explain: 0 diagnosed, 1 read fine but not an access failure, 2 usage or input error.
 """
 
 from __future__ import annotations
@@ -12,6 +14,10 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any, Final
+
+MAX_INPUT_BYTES: Final = 8 * 1024 * 1024  # read at most this much from a pipe
+KEEP_CHARS: Final = 256 * 1024  # errors sit at the end of long logs: keep the tail
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,19 +33,34 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="whydenied", description="Explain access failures.")
+    parser = argparse.ArgumentParser(prog="whydenied", description="Explain access failures: which layer said no.")
     commands = parser.add_subparsers(title="commands")
+
+    for name, helptext in (
+        ("explain", "diagnose an error read from a file or stdin (offline, no server)"),
+        ("diagnose", "the same as `explain --json`"),
+    ):
+        explain = commands.add_parser(name, help=helptext)
+        explain.add_argument("file", nargs="?", default="-", help="file with the error text (default: stdin)")
+        explain.add_argument("--status", type=int, default=None, help="the HTTP status, if known")
+        explain.add_argument(
+            "--header", action="append", default=[], metavar="'NAME: VALUE'", help="a response header (repeatable)"
+        )
+        explain.add_argument("--provider", default=None, help="a provider hint: aws, gcp, http, ...")
+        output = explain.add_mutually_exclusive_group()
+        output.add_argument("--json", action="store_true", default=name == "diagnose", help="print the API response")
+        output.add_argument("--markdown", action="store_true", help="print the playbook as Markdown (for a ticket)")
+        explain.set_defaults(handler=_explain)
+
+    entries = commands.add_parser("entries", help="list the guidance entries, or show one")
+    entries.add_argument("id", nargs="?", default=None, help="an entry id (default: list them all)")
+    entries.add_argument("--markdown", action="store_true", help="show the entry as Markdown")
+    entries.set_defaults(handler=_entries)
 
     serve = commands.add_parser("serve", help="run the HTTP service")
     serve.add_argument("--host", default=None, help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=None, help="port (default 8000)")
     serve.set_defaults(handler=_serve)
-
-    diagnose = commands.add_parser("diagnose", help="diagnose an error read from a file or stdin")
-    diagnose.add_argument("file", nargs="?", default="-", help="file with the error text (default: stdin)")
-    diagnose.add_argument("--status", type=int, default=None, help="the HTTP status, if known")
-    diagnose.add_argument("--provider", default=None, help="a provider hint: aws, gcp, http, ...")
-    diagnose.set_defaults(handler=_diagnose)
 
     content = commands.add_parser("content", help="work on the content catalogue")
     content_commands = content.add_subparsers(title="content commands")
@@ -71,18 +92,85 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _diagnose(args: argparse.Namespace) -> int:
+def _fail(message: str) -> int:
+    print(f"whydenied: {message}", file=sys.stderr)
+    return 2
+
+
+def _read_input(source: str) -> str:
+    if source == "-":
+        if sys.stdin.isatty():
+            raise ValueError("paste the error on stdin (end with Ctrl-D), or give a file: whydenied explain FILE")
+        raw = sys.stdin.buffer.read(MAX_INPUT_BYTES)
+    else:
+        with Path(source).open("rb") as handle:
+            raw = handle.read(MAX_INPUT_BYTES)
+    text = raw.decode("utf-8", errors="replace")
+    return text[-KEEP_CHARS:]
+
+
+def _headers(values: list[str]) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    for value in values:
+        name, sep, rest = value.partition(":")
+        if not sep or not name.strip():
+            raise ValueError(f"--header wants 'Name: value', got {value[:80]!r}")
+        headers[name.strip()] = rest.strip()
+    return headers
+
+
+def _explain(args: argparse.Namespace) -> int:
     import json
+
+    from pydantic import ValidationError
 
     from api.catalog import load_catalog
     from api.schemas import DiagnoseRequest
     from api.services.diagnosis import diagnose_request
     from api.services.least_privilege import load_iam_index
+    from api.terminal import Style, colour_wanted, render_markdown, render_text
 
-    text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
-    request = DiagnoseRequest(error=text, status_code=args.status, provider=args.provider)
-    response = diagnose_request(request, load_catalog(), load_iam_index())
-    print(json.dumps(response.model_dump(mode="json"), indent=2, ensure_ascii=False))
+    try:
+        text = _read_input(args.file)
+        request = DiagnoseRequest(
+            error=text, status_code=args.status, headers=_headers(args.header) or None, provider=args.provider
+        )
+    except ValidationError as exc:
+        return _fail("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
+    except (OSError, ValueError) as exc:
+        return _fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+    response = diagnose_request(request, load_catalog(check=False), load_iam_index).model_dump(mode="json")
+    if args.json:
+        print(json.dumps(response, indent=2, ensure_ascii=False))
+    elif args.markdown:
+        sys.stdout.write(render_markdown(response))
+    else:
+        sys.stdout.write(render_text(response, Style(colour_wanted(sys.stdout))))
+    return 0 if response["reason"] else 1
+
+
+def _entries(args: argparse.Namespace) -> int:
+    from api.catalog import load_catalog
+
+    catalog = load_catalog(check=False)
+    if args.id is None:
+        for entry_id, compiled in sorted(catalog.entries.items()):
+            print(f"{entry_id:55} {compiled.entry.title}")
+        return 0
+    found = catalog.get(args.id)
+    if found is None:
+        return _fail(f"no entry has the id {args.id!r} (see `whydenied entries`)")
+    document: dict[str, Any] = found.render({})
+    if args.markdown:
+        from api.formats import to_markdown
+
+        sys.stdout.write(to_markdown(document))
+    else:
+        from api.terminal import Style, colour_wanted, render_text
+
+        response = {"provider": args.id.split(".", 1)[0], "category": document.get("category", "other"),
+                    "reason": args.id, "confidence": 1.0, "facts": {}, "guidance": document}  # fmt: skip
+        sys.stdout.write(render_text(response, Style(colour_wanted(sys.stdout))))
     return 0
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from importlib.resources.abc import Traversable
 from typing import Any
 
-import yaml
+from api.yamldoc import parse_yaml
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class Taxonomy:
 
 def load_taxonomy(path: Traversable) -> Taxonomy:
     """Read and check taxonomy.yaml."""
-    raw: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw: Any = parse_yaml(path.read_text(encoding="utf-8"))
     if not isinstance(raw, dict):
         raise ValueError(f"{path}: not a mapping")
     categories = tuple(raw["categories"])

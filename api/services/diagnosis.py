@@ -5,6 +5,8 @@ Pure and in memory: the catalogue was compiled at start-up; no database, no netw
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from adapters.derived import derived_facts
 from adapters.registry import diagnose as classify
 from api.catalog import Catalog
@@ -14,9 +16,15 @@ from api.services.least_privilege import IMPLICIT_DENY_PREFIX, IamActionIndex
 
 
 def diagnose_request(
-    request: DiagnoseRequest, catalog: Catalog, iam_index: IamActionIndex | None = None
+    request: DiagnoseRequest,
+    catalog: Catalog,
+    iam_index: IamActionIndex | Callable[[], IamActionIndex] | None = None,
 ) -> DiagnoseResponse:
-    """Return the diagnosis and rendered guidance for one request."""
+    """Return the diagnosis and rendered guidance for one request.
+
+    `iam_index` may be a loader, called only when an implicit deny needs a statement (the CLI
+    then pays for the IAM data only when it uses it).
+    """
     diagnosis = classify(
         request.error,
         status_code=request.status_code,
@@ -39,7 +47,8 @@ def diagnose_request(
     implicit_deny = reason is not None and reason.startswith(IMPLICIT_DENY_PREFIX)
     if guidance is not None and iam_index is not None and implicit_deny and isinstance(action, str):
         # The narrowest Allow that the layer which denied is missing, for this action and resource.
-        guidance["least_privilege"] = iam_index.suggest(action, resource if isinstance(resource, str) else None)
+        index = iam_index if isinstance(iam_index, IamActionIndex) else iam_index()
+        guidance["least_privilege"] = index.suggest(action, resource if isinstance(resource, str) else None)
     return DiagnoseResponse(
         provider=diagnosis.provider,
         category=diagnosis.category,

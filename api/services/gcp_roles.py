@@ -10,8 +10,9 @@ import datetime as dt
 from importlib.resources.abc import Traversable
 from typing import Annotated, Any, Final, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+
+from api.yamldoc import parse_yaml
 
 ROLES_FILE: Final = "data/gcp_permission_roles.yaml"
 
@@ -88,5 +89,5 @@ class RoleTable(BaseModel):
 
 def load_role_table(root: Traversable) -> RoleTable:
     """Read and validate the permission → role table."""
-    raw = yaml.safe_load((root / ROLES_FILE).read_text(encoding="utf-8"))
+    raw = parse_yaml((root / ROLES_FILE).read_text(encoding="utf-8"))
     return RoleTable.model_validate(raw)

