@@ -14,7 +14,8 @@ from api import problems
 from api.catalog import Catalog, content_root, load_catalog
 from api.db import create_tables, make_engine, sync_entries
 from api.limits import BodyLimitMiddleware
-from api.routes import diagnose, entries, health, reasons
+from api.routes import diagnose, entries, health, reasons, search
+from api.search import SearchIndex
 from api.services.least_privilege import load_iam_index
 from api.settings import Settings, get_settings
 
@@ -37,6 +38,8 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None)
         engine = make_engine(settings.resolved_database_url())
         create_tables(engine)
         app.state.sync_report = sync_entries(engine, loaded)
+        app.state.search = SearchIndex(engine)
+        app.state.search.rebuild(loaded)
         app.state.catalog = loaded
         app.state.iam_index = load_iam_index()
         app.state.engine = engine
@@ -54,6 +57,6 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None)
     app.state.settings = settings
     problems.install(app)
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
-    for module in (diagnose, reasons, entries, health):
+    for module in (diagnose, reasons, entries, search, health):
         app.include_router(module.router)
     return app

@@ -127,6 +127,16 @@ class EntrySummaryResponse(BaseModel):
     summary: str
 
 
+class SearchHitResponse(BaseModel):
+    """One search result, best first."""
+
+    id: str
+    kind: Literal["reason", "guide", "playbook"]
+    title: str
+    summary: str
+    score: float
+
+
 class HealthResponse(BaseModel):
     """Liveness and what was loaded."""
 
