@@ -7,14 +7,16 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
+from importlib.resources import files
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from api import problems
 from api.catalog import Catalog, content_root, load_catalog
 from api.db import create_tables, make_engine, sync_entries
 from api.limits import BodyLimitMiddleware
-from api.routes import diagnose, entries, health, reasons, search
+from api.routes import diagnose, entries, health, reasons, search, web
 from api.search import SearchIndex
 from api.services.least_privilege import load_iam_index
 from api.settings import Settings, get_settings
@@ -57,6 +59,7 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None)
     app.state.settings = settings
     problems.install(app)
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
-    for module in (diagnose, reasons, entries, search, health):
+    for module in (diagnose, reasons, entries, search, health, web):
         app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=str(files("api") / "web" / "static")), name="static")
     return app

@@ -1,0 +1,123 @@
+"""The web page: paste an error, get the diagnosis and the playbook; browse and search the guidance.
+
+Server-rendered with Jinja2 (autoescape on): everything from the paste is escaped. Works without
+JavaScript (a plain form post); with it, the result is fetched and swapped in without a reload.
+Pasted text travels only in POST bodies, never in a URL. A strict CSP allows no inline script.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from importlib.resources import files
+from typing import Annotated, Any, Final
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError
+
+from api.deps import CatalogDep, IamIndexDep
+from api.problems import Problem
+from api.schemas import DiagnoseRequest
+from api.search import SearchIndex
+from api.services.diagnosis import diagnose_request
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=str(files("api") / "web" / "templates"))
+
+SECURITY_HEADERS: Final = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+_PROVIDER_ORDER: Final = ("aws", "gcp", "azure", "kubernetes", "http", "guide", "playbook")
+
+
+def _page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
+    response = templates.TemplateResponse(request, name, context, status_code=status)
+    response.headers.update(SECURITY_HEADERS)
+    return response
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request) -> HTMLResponse:
+    """The diagnose form."""
+    return _page(request, "index.html", {"form": {}})
+
+
+@router.post("/", response_class=HTMLResponse)
+async def diagnose_form(request: Request, catalog: CatalogDep, iam_index: IamIndexDep) -> HTMLResponse:
+    """Diagnose a form post; answer the whole page, or only the result when the page's script asks."""
+    fields = {k: v[0] for k, v in parse_qs((await request.body()).decode("utf-8", "replace")).items()}
+    form = {key: fields.get(key, "") for key in ("error", "status_code", "headers")}
+    fragment = request.headers.get("x-fragment") == "1"
+    context: dict[str, Any] = {"form": form}
+    status = 200
+    try:
+        body = DiagnoseRequest(
+            error=form["error"],
+            status_code=int(form["status_code"]) if form["status_code"].strip() else None,
+            headers=_headers(form["headers"]) or None,
+        )
+        context["result"] = diagnose_request(body, catalog, iam_index).model_dump(mode="json")
+    except (ValidationError, ValueError) as exc:
+        context["problem"] = _problem_text(exc)
+        status = 422
+    if fragment:
+        template = "result.html" if "result" in context else "problem.html"
+        return _page(request, template, context, status)
+    return _page(request, "index.html", context, status)
+
+
+def _headers(text: str) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    for line in text.splitlines()[:100]:
+        name, sep, value = line.partition(":")
+        if sep and name.strip():
+            headers[name.strip()[:256]] = value.strip()[:8192]
+    return headers
+
+
+def _problem_text(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        first = exc.errors()[0]
+        where = str(first["loc"][-1]) if first["loc"] else "input"
+        return f"Check the {where.replace('_', ' ')}: {first['msg']}."
+    return "The HTTP status must be a number between 100 and 599."
+
+
+@router.get("/entries", response_class=HTMLResponse)
+def entries_page(
+    request: Request, catalog: CatalogDep, q: Annotated[str | None, Query(max_length=500)] = None
+) -> HTMLResponse:
+    """The knowledge index grouped by provider and category, or search results."""
+    if q:
+        index: SearchIndex = request.app.state.search
+        return _page(request, "entries.html", {"query": q, "hits": index.search(q, limit=20)})
+    groups: dict[str, dict[str, list[dict[str, str]]]] = defaultdict(lambda: defaultdict(list))
+    for entry_id, compiled in sorted(catalog.entries.items()):
+        entry = compiled.entry
+        provider = entry_id.split(".", 1)[0]
+        category = getattr(entry, "category", None) or {"guide": "guides", "playbook": "playbooks"}[entry.kind]
+        groups[provider][category].append({"id": entry_id, "title": entry.title})
+    ordered = sorted(groups.items(), key=lambda kv: _PROVIDER_ORDER.index(kv[0]) if kv[0] in _PROVIDER_ORDER else 99)
+    index_view = [(provider, sorted(cats.items())) for provider, cats in ordered]
+    return _page(request, "entries.html", {"index": index_view})
+
+
+@router.get("/entries/{entry_id}", response_class=HTMLResponse)
+def entry_page(
+    request: Request,
+    catalog: CatalogDep,
+    entry_id: Annotated[str, Path(max_length=128, pattern=r"^[a-z0-9][a-z0-9_.-]*$")],
+) -> Response:
+    """One entry, guide or playbook as a page (commands show <fact> placeholders)."""
+    compiled = catalog.get(entry_id)
+    if compiled is None:
+        raise Problem(404, "not-found", "Not found", f"No entry has the id {entry_id!r}.")
+    return _page(request, "entry.html", {"document": compiled.render({})})
