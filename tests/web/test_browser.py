@@ -41,8 +41,10 @@ def test_browser_aws_scp_paste_shows_the_layer_and_a_filled_command(page: Any) -
 def test_browser_copy_button_copies_the_filled_command(page: Any) -> None:
     _diagnose(page, AWS_SCP)
     block = page.locator("#result .cmd").first
+    from playwright.sync_api import expect
+
     block.get_by_role("button", name="Copy command").click()
-    assert block.get_by_role("button", name="Copy command").inner_text() == "Copied"
+    expect(block.get_by_role("button", name="Copy command")).to_have_text("Copied")  # the clipboard write is async
     copied = page.evaluate("navigator.clipboard.readText()")
     assert copied == block.locator("code").inner_text()
 
