@@ -4,6 +4,8 @@
                                        diagnose an error piped in or read from a file, offline
     whydenied entries [ID] [--markdown]      list the guidance entries, or show one
     whydenied serve [--host H] [--port P]     run the service (uvicorn)
+    whydenied mcp                             serve the MCP tools over stdio (for desktop chat clients)
+    whydenied export DIR [--format markdown|html] a static copy of the guidance for a docs site
     whydenied content lint|schema|publish     work on the content catalogue
 
 Exit status of explain: 0 diagnosed, 1 read fine but not an access failure, 2 usage or input error.
@@ -62,6 +64,14 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=None, help="port (default 8000)")
     serve.set_defaults(handler=_serve)
 
+    mcp = commands.add_parser("mcp", help="serve the MCP tools over stdio, for chat clients (no HTTP server)")
+    mcp.set_defaults(handler=_mcp)
+
+    export = commands.add_parser("export", help="write the guidance as a static Markdown or HTML tree")
+    export.add_argument("directory", type=Path, help="folder to write into (created if missing)")
+    export.add_argument("--format", choices=("markdown", "html"), default="markdown", help="page format")
+    export.set_defaults(handler=_export)
+
     content = commands.add_parser("content", help="work on the content catalogue")
     content_commands = content.add_subparsers(title="content commands")
     lint = content_commands.add_parser("lint", help="check every entry; exit 1 on problems")
@@ -89,6 +99,17 @@ def _serve(args: argparse.Namespace) -> int:
         port=args.port or settings.port,
         access_log=False,
     )
+    return 0
+
+
+def _mcp(_args: argparse.Namespace) -> int:
+    # stdout is the protocol channel: nothing else may print to it (logs go to stderr).
+    from api.main import package_version
+    from api.mcp_server import create_mcp_server, stdio_state
+    from api.settings import get_settings
+
+    state = stdio_state(get_settings())
+    create_mcp_server(lambda: state, version=package_version()).run("stdio")
     return 0
 
 
@@ -171,6 +192,15 @@ def _entries(args: argparse.Namespace) -> int:
         response = {"provider": args.id.split(".", 1)[0], "category": document.get("category", "other"),
                     "reason": args.id, "confidence": 1.0, "facts": {}, "guidance": document}  # fmt: skip
         sys.stdout.write(render_text(response, Style(colour_wanted(sys.stdout))))
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from api.catalog import load_catalog
+    from api.export import export
+
+    written = export(load_catalog(check=False), args.directory, args.format)
+    print(f"wrote {len(written)} pages to {args.directory}")
     return 0
 
 

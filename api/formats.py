@@ -80,7 +80,7 @@ def to_html(document: dict[str, Any]) -> str:
                 if section.get("command"):
                     out.append(f"<pre><code>{e(section['command'])}</code></pre>")
             continue
-        out.append(f"<h2>{e(heading or key)}</h2>")
+        out.append(f'<h2 id="{key}">{e(heading or key)}</h2>')  # stable anchors for docs sites
         if isinstance(value, str):
             out.append(f"<p>{e(value.strip())}</p>")
         elif key in ("diagnosis", "fix", "verify"):

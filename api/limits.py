@@ -42,7 +42,7 @@ class BodyLimitMiddleware:
                 "Unsupported media type",
                 "Send the body as JSON with Content-Type: application/json.",
             )
-            await problem_response(problem)(scope, receive, send)
+            await problem_response(problem, app=scope.get("app"))(scope, receive, send)
             return
 
         # Read the whole (bounded) body here, then replay it: an error raised from inside
@@ -65,7 +65,7 @@ class BodyLimitMiddleware:
         body = b"".join(chunks)
         refusal = _unparseable(body) if scope["path"].startswith(self.json_prefix) else None
         if refusal is not None:
-            await problem_response(refusal)(scope, receive, send)
+            await problem_response(refusal, app=scope.get("app"))(scope, receive, send)
             return
         replayed = False
 
@@ -85,7 +85,7 @@ class BodyLimitMiddleware:
             "Request body too large",
             f"The body is larger than {self.max_body_bytes} bytes; send only the error itself.",
         )
-        await problem_response(problem)(scope, receive, send)
+        await problem_response(problem, app=scope.get("app"))(scope, receive, send)
 
 
 def _unparseable(body: bytes) -> Problem | None:

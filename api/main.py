@@ -4,20 +4,25 @@ creates the engine and tables, syncs entries into the database, and disposes of 
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
 from importlib.resources import files
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
-from api import problems
+from api import openapi, problems
 from api.catalog import Catalog, content_root, load_catalog
 from api.db import create_tables, make_engine, sync_entries
 from api.limits import BodyLimitMiddleware
-from api.routes import diagnose, entries, health, reasons, search, web
+from api.mcp_server import create_mcp_server, streamable_http_app
+from api.metrics import Metrics
+from api.routes import diagnose, entries, feedback, health, reasons, search, stats, web
 from api.search import SearchIndex
+from api.services.history import HistoryWriter
 from api.services.least_privilege import load_iam_index
 from api.settings import Settings, get_settings
 
@@ -33,6 +38,9 @@ def package_version() -> str:
 def create_app(settings: Settings | None = None, catalog: Catalog | None = None) -> FastAPI:
     """Build the service. A preloaded catalogue may be passed (tests share one)."""
     settings = settings or get_settings()
+    # MCP for chat clients: the same service as tools at /mcp/ (Streamable HTTP, stateless, JSON).
+    # One server per app: its session manager runs once per instance, inside this lifespan.
+    mcp = create_mcp_server(lambda: app.state, version=package_version())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -45,8 +53,14 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None)
         app.state.catalog = loaded
         app.state.iam_index = load_iam_index()
         app.state.engine = engine
+        app.state.history = (
+            HistoryWriter(engine, (settings.history_key or secrets.token_hex(32)).encode("utf-8"))
+            if settings.history_enabled
+            else None
+        )
         try:
-            yield
+            async with mcp.session_manager.run():  # MCP: FastAPI does not run a mounted app's lifespan
+                yield
         finally:
             engine.dispose()
 
@@ -57,9 +71,16 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None)
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.metrics = Metrics()
     problems.install(app)
+    openapi.install(app)
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
-    for module in (diagnose, reasons, entries, search, health, web):
+    if settings.cors_origins:  # docs sites that fetch entries; closed unless configured
+        app.add_middleware(
+            CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"], allow_headers=["*"]
+        )
+    for module in (diagnose, reasons, entries, search, feedback, stats, health, web):
         app.include_router(module.router)
+    app.mount("/mcp", streamable_http_app(mcp, settings))  # MCP: endpoint /mcp/ (POST /mcp redirects)
     app.mount("/static", StaticFiles(directory=str(files("api") / "web" / "static")), name="static")
     return app

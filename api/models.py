@@ -28,3 +28,33 @@ class EntryRecord(SQLModel, table=True):
     content_hash: str = Field(max_length=64)
     document: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     synced_at: dt.datetime = Field(default_factory=_now)
+
+
+class FeedbackRecord(SQLModel, table=True):
+    """Was the guidance helpful? Bounded and redacted before it is stored."""
+
+    __tablename__ = "feedback"
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: dt.datetime = Field(default_factory=_now, index=True)
+    diagnosis_id: str | None = Field(default=None, max_length=36, index=True)
+    reason: str | None = Field(default=None, max_length=128, index=True)
+    helpful: bool
+    comment: str | None = Field(default=None, max_length=2000)
+
+
+class DiagnosisRecord(SQLModel, table=True):
+    """One diagnosis, when history is enabled: never the pasted text, only what the stats need."""
+
+    __tablename__ = "diagnosis"
+
+    id: str = Field(primary_key=True, max_length=36)
+    created_at: dt.datetime = Field(default_factory=_now, index=True)
+    day: dt.date = Field(index=True)
+    provider: str | None = Field(default=None, max_length=32)
+    reason: str | None = Field(default=None, max_length=128, index=True)
+    category: str = Field(max_length=16)
+    code: str | None = Field(default=None, max_length=128)
+    action: str | None = Field(default=None, max_length=256, index=True)
+    service: str | None = Field(default=None, max_length=128)
+    principal_hash: str | None = Field(default=None, max_length=64, index=True)

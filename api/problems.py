@@ -49,8 +49,11 @@ class Problem(Exception):
         )
 
 
-def problem_response(problem: Problem) -> JSONResponse:
-    """Render a Problem as an application/problem+json response."""
+def problem_response(problem: Problem, app: Any = None) -> JSONResponse:
+    """Render a Problem as an application/problem+json response (counted in the app's metrics)."""
+    metrics = getattr(getattr(app, "state", None), "metrics", None)
+    if metrics is not None:
+        metrics.errors.labels(str(problem.status)).inc()
     body: dict[str, Any] = {
         "type": PROBLEM_TYPE_BASE + problem.slug,
         "title": problem.title,
@@ -85,16 +88,17 @@ _TITLES: Final = {
 def install(app: FastAPI) -> None:
     """Make every error the app raises a problem document."""
 
-    async def on_problem(_request: Request, exc: Exception) -> JSONResponse:
+    async def on_problem(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, Problem)
-        return problem_response(exc)
+        return problem_response(exc, app=request.app)
 
-    async def on_validation(_request: Request, exc: Exception) -> JSONResponse:
+    async def on_validation(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
         errors = list(exc.errors())
         if any(error.get("type") == "json_invalid" for error in errors):
             return problem_response(
-                Problem(415, "not-json", "Unsupported media type", "The request body is not valid JSON.")
+                Problem(415, "not-json", "Unsupported media type", "The request body is not valid JSON."),
+                app=request.app,
             )
         return problem_response(
             Problem(
@@ -103,21 +107,26 @@ def install(app: FastAPI) -> None:
                 _TITLES[422],
                 "The request body does not fit the contract (see errors).",
                 _safe_errors(errors),
-            )
+            ),
+            app=request.app,
         )
 
-    async def on_http(_request: Request, exc: Exception) -> JSONResponse:
+    async def on_http(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
         title = _TITLES.get(exc.status_code, "Error")
         detail = exc.detail if isinstance(exc.detail, str) else title
-        response = problem_response(Problem(exc.status_code, title.lower().replace(" ", "-"), title, detail))
+        response = problem_response(
+            Problem(exc.status_code, title.lower().replace(" ", "-"), title, detail), app=request.app
+        )
         for name, value in (exc.headers or {}).items():
             response.headers[name] = value
         return response
 
-    async def on_unexpected(_request: Request, _exc: Exception) -> JSONResponse:
+    async def on_unexpected(request: Request, _exc: Exception) -> JSONResponse:
         # Last resort: never leak a traceback or echo input. Tests assert no input reaches this.
-        return problem_response(Problem(500, "internal", _TITLES[500], "The service failed on this request."))
+        return problem_response(
+            Problem(500, "internal", _TITLES[500], "The service failed on this request."), app=request.app
+        )
 
     app.add_exception_handler(Problem, on_problem)
     app.add_exception_handler(RequestValidationError, on_validation)

@@ -104,6 +104,7 @@ class DiagnoseResponse(BaseModel):
         default_factory=list, description="Each conclusion with its evidence label and basis."
     )
     variant: str | None = Field(default=None, description="A finer name for the failed check.")
+    id: str | None = Field(default=None, description="The diagnosis id, when history is enabled (for feedback).")
     note: str | None = Field(default=None, description="What a non-access failure is instead.")
 
 
@@ -135,6 +136,49 @@ class SearchHitResponse(BaseModel):
     title: str
     summary: str
     score: float
+
+
+class FeedbackRequest(BaseModel):
+    """Was the guidance for a diagnosis (or a reason) helpful?"""
+
+    model_config = ConfigDict(extra="forbid")
+
+    diagnosis_id: Annotated[str | None, Field(max_length=36, pattern=r"^[0-9a-f-]{36}$")] = None
+    reason: Annotated[str | None, Field(max_length=128, pattern=r"^[a-z0-9][a-z0-9_.-]*$")] = None
+    helpful: bool
+    comment: Annotated[str | None, Field(max_length=2000)] = None
+
+
+class FeedbackResponse(BaseModel):
+    """The stored feedback's id."""
+
+    id: int
+
+
+class CountResponse(BaseModel):
+    """One value and how often it was seen."""
+
+    value: str
+    count: int
+
+
+class DayCountResponse(BaseModel):
+    """Diagnoses on one day."""
+
+    day: str
+    count: int
+
+
+class StatsResponse(BaseModel):
+    """Aggregated diagnosis history (history must be enabled to collect it)."""
+
+    since: str
+    total: int
+    reasons: list[CountResponse]
+    actions: list[CountResponse]
+    services: list[CountResponse]
+    principals: list[CountResponse] = Field(description="Keyed hashes of the principals, never the principals.")
+    per_day: list[DayCountResponse]
 
 
 class HealthResponse(BaseModel):

@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 def default_data_dir() -> Path:
@@ -33,6 +34,33 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, description="Largest request body accepted.")
     host: str = Field(default="127.0.0.1", description="Address `whydenied serve` binds.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `whydenied serve` binds.")
+    mcp_allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Host header values /mcp/ accepts besides `host` and loopback (comma-separated; "
+        "a name without a port allows any port; `*` turns the DNS-rebinding check off).",
+    )
+
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Origins allowed to fetch the API from a browser (comma-separated, e.g. a docs site); "
+        "closed by default.",
+    )
+    history_enabled: bool = Field(
+        default=False,
+        description="Keep a history of diagnoses for /v1/stats: reason, provider, code, action, service and a "
+        "keyed hash of the principal, never the pasted text.",
+    )
+    history_key: str | None = Field(
+        default=None,
+        description="Secret for the principal hash (HMAC); without it a random key is made per process start.",
+    )
+
+    @field_validator("mcp_allowed_hosts", "cors_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
     def resolved_database_url(self) -> str:
         """Return the database URL, defaulting to SQLite in the data directory."""

@@ -132,3 +132,17 @@ def test_entries_lists_and_shows_an_entry() -> None:
     shown = _run("entries", "aws.authz.explicit_deny.scp", "--markdown")
     assert shown.stdout.startswith("# Explicit Deny in a service control policy")
     assert _run("entries", "no.such.entry").returncode == 2
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "html"])
+def test_export_writes_a_page_for_every_entry_and_an_index(tmp_path: Path, fmt: str) -> None:
+    from api.catalog import load_catalog
+
+    result = _run("export", str(tmp_path / "site"), "--format", fmt)
+    assert result.returncode == 0, result.stderr
+    suffix = ".md" if fmt == "markdown" else ".html"
+    pages = {path.name for path in (tmp_path / "site").iterdir()}
+    expected = {f"{entry_id}{suffix}" for entry_id in load_catalog(check=False).entries} | {f"index{suffix}"}
+    assert pages == expected
+    index = (tmp_path / "site" / f"index{suffix}").read_text(encoding="utf-8")
+    assert f"aws.authz.explicit_deny.scp{suffix}" in index

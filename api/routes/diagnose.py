@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import time
+
+from fastapi import APIRouter, Request
 
 from api.deps import CatalogDep, IamIndexDep
+from api.metrics import Metrics
 from api.problems import problem_responses
 from api.schemas import DiagnoseRequest, DiagnoseResponse
 from api.services.diagnosis import diagnose_request
+from api.services.history import HistoryWriter
 
 router = APIRouter(prefix="/v1", tags=["diagnose"])
 
@@ -17,7 +21,15 @@ router = APIRouter(prefix="/v1", tags=["diagnose"])
     response_model=DiagnoseResponse,
     responses=problem_responses(400, 413, 415, 422),
     summary="Diagnose a pasted access failure",
+    operation_id="diagnose",
 )
-def diagnose(body: DiagnoseRequest, catalog: CatalogDep, iam_index: IamIndexDep) -> DiagnoseResponse:
+def diagnose(request: Request, body: DiagnoseRequest, catalog: CatalogDep, iam_index: IamIndexDep) -> DiagnoseResponse:
     """Classify the failure and return the guidance rendered for the facts read from it."""
-    return diagnose_request(body, catalog, iam_index)
+    started = time.perf_counter()
+    response = diagnose_request(body, catalog, iam_index)
+    metrics: Metrics = request.app.state.metrics
+    metrics.observe(response.provider, response.reason, time.perf_counter() - started)
+    history: HistoryWriter | None = request.app.state.history
+    if history is not None:  # opt-in: the reason, codes and a hash, never the paste
+        response.id = history.record(response)
+    return response

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+import hashlib
+import json
+from typing import Annotated, Any, Final, Literal
 
-from fastapi import APIRouter, Header, Path, Query
+from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from sqlmodel import col, select
 
+from api.catalog import Catalog
 from api.deps import CatalogDep, SessionDep
 from api.formats import to_html, to_markdown
 from api.models import EntryRecord
@@ -19,7 +22,9 @@ router = APIRouter(prefix="/v1", tags=["entries"])
 EntryIdPath = Annotated[str, Path(max_length=128, pattern=r"^[a-z0-9][a-z0-9_.-]*$")]
 
 
-@router.get("/entries", response_model=list[EntrySummaryResponse], summary="List guidance entries")
+@router.get(
+    "/entries", response_model=list[EntrySummaryResponse], summary="List guidance entries", operation_id="list_entries"
+)
 def list_entries(
     session: SessionDep,
     kind: Annotated[Literal["reason", "guide", "playbook"] | None, Query()] = None,
@@ -37,38 +42,69 @@ def list_entries(
     return [EntrySummaryResponse.model_validate(row, from_attributes=True) for row in session.exec(query).all()]
 
 
-_MEDIA_TYPES = {"markdown": "text/markdown", "html": "text/html", "json": "application/json"}
+_MEDIA_TYPES: Final = {"markdown": "text/markdown", "html": "text/html", "json": "application/json"}
+_FORMATS: Final = {"md": "markdown", "markdown": "markdown", "html": "html", "json": "json"}
+MAX_FACT_CHARS: Final = 1024
 
 
 @router.get(
     "/entries/{entry_id}",
+    operation_id="get_entry",
     responses={
         200: {
-            "description": "The entry: JSON by default; Markdown or HTML by `format` or the Accept header.",
+            "description": "The entry: JSON by default; Markdown or HTML by `format` or the Accept header. "
+            "Fact query parameters (principal, action, resource, permission, ...) fill its commands.",
             "content": {"application/json": {}, "text/markdown": {}, "text/html": {}},
         },
+        304: {"description": "Not modified (If-None-Match matched the ETag)."},
         **problem_responses(404, 422),
     },
     summary="Get one guidance entry",
 )
 def get_entry(
+    request: Request,
     entry_id: EntryIdPath,
     session: SessionDep,
     catalog: CatalogDep,
-    format: Annotated[Literal["json", "markdown", "html"] | None, Query()] = None,
+    format: Annotated[Literal["json", "markdown", "md", "html"] | None, Query()] = None,
     accept: Annotated[str | None, Header()] = None,
 ) -> Response:
-    """Return the whole entry; command placeholders show as <fact> for the reader to fill."""
+    """Return the whole entry, for embedding: commands show <fact> placeholders unless facts are given."""
     row = session.get(EntryRecord, entry_id)
     if row is None:
         raise Problem(404, "not-found", "Not found", f"No entry has the id {entry_id!r}.")
-    chosen = format or _from_accept(accept)
-    if chosen == "json":
-        return JSONResponse(dict(row.document))
+    chosen = _FORMATS[format] if format else _from_accept(accept)
+    facts = _facts_from_query(request, catalog)
+    etag = _etag(row.content_hash, chosen, facts)
+    headers = {"ETag": etag, "Cache-Control": "public, max-age=300", "Vary": "Accept"}
+    if etag in _if_none_match(request.headers.get("if-none-match")):
+        return Response(status_code=304, headers=headers)
     compiled = catalog.get(entry_id)
-    document: dict[str, Any] = compiled.render({}) if compiled else dict(row.document)
+    if chosen == "json" and (not facts or compiled is None):
+        return JSONResponse(dict(row.document), headers=headers)
+    document: dict[str, Any] = compiled.render(facts) if compiled else dict(row.document)
+    if chosen == "json":
+        return JSONResponse(document, headers=headers)
     body = to_markdown(document) if chosen == "markdown" else to_html(document)
-    return Response(body, media_type=f"{_MEDIA_TYPES[chosen]}; charset=utf-8")
+    return Response(body, media_type=f"{_MEDIA_TYPES[chosen]}; charset=utf-8", headers=headers)
+
+
+def _facts_from_query(request: Request, catalog: Catalog) -> dict[str, str | int]:
+    """Return the fact query parameters (known fact keys only, bounded); the rest are ignored."""
+    return {
+        key: value[:MAX_FACT_CHARS]
+        for key, value in request.query_params.items()
+        if key in catalog.taxonomy.facts and value
+    }
+
+
+def _etag(content_hash: str, chosen: str, facts: dict[str, str | int]) -> str:
+    material = json.dumps([content_hash, chosen, sorted(facts.items())], default=str)
+    return '"' + hashlib.sha256(material.encode("utf-8")).hexdigest()[:32] + '"'
+
+
+def _if_none_match(value: str | None) -> set[str]:
+    return {tag.strip().removeprefix("W/") for tag in (value or "").split(",") if tag.strip()}
 
 
 def _from_accept(accept: str | None) -> str:

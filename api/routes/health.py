@@ -10,7 +10,7 @@ from api.schemas import HealthResponse
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz", response_model=HealthResponse, summary="Liveness")
+@router.get("/healthz", response_model=HealthResponse, summary="Liveness", operation_id="healthz")
 def healthz(request: Request, catalog: CatalogDep) -> HealthResponse:
     """Say the service is up and how much content it loaded."""
     return HealthResponse(

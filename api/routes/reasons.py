@@ -10,7 +10,9 @@ from api.schemas import ReasonResponse
 router = APIRouter(prefix="/v1", tags=["reasons"])
 
 
-@router.get("/reasons", response_model=list[ReasonResponse], summary="List every reason id")
+@router.get(
+    "/reasons", response_model=list[ReasonResponse], summary="List every reason id", operation_id="list_reasons"
+)
 def list_reasons(catalog: CatalogDep) -> list[ReasonResponse]:
     """Return every taxonomy reason with its category and whether an entry exists."""
     return [

@@ -18,6 +18,7 @@ router = APIRouter(prefix="/v1", tags=["search"])
     response_model=list[SearchHitResponse],
     responses=problem_responses(422),
     summary="Search the guidance",
+    operation_id="search",
 )
 def search(
     request: Request,

@@ -1,0 +1,46 @@
+"""Entries for docs sites: Markdown and HTML fragments, facts filled by query, ETag and 304."""
+
+from __future__ import annotations
+
+import shlex
+
+from fastapi.testclient import TestClient
+
+ENTRY = "/v1/entries/aws.authz.explicit_deny.scp"
+
+
+def test_entry_html_fragment_has_stable_anchors_and_escapes_facts(client: TestClient) -> None:
+    response = client.get(ENTRY, params={"format": "html", "principal": "<script>alert(1)</script>"})
+    assert response.headers["content-type"].startswith("text/html")
+    assert response.text.startswith('<article class="whydenied-entry" id="aws.authz.explicit_deny.scp">')
+    for anchor in ('id="diagnosis"', 'id="fix"', 'id="verify"', 'id="references"'):
+        assert anchor in response.text
+    assert "<script>" not in response.text
+
+
+def test_entry_markdown_by_short_format_name(client: TestClient) -> None:
+    response = client.get(ENTRY, params={"format": "md"})
+    assert response.headers["content-type"].startswith("text/markdown")
+    assert response.text.startswith("# Explicit Deny in a service control policy (SCP)")
+
+
+def test_entry_facts_in_the_query_fill_the_commands_quoted(client: TestClient) -> None:
+    arn = "arn:aws:organizations::987654321098:policy/o-abc/service_control_policy/p-x'; rm -rf ~"
+    document = client.get(ENTRY, params={"policy_arn": arn, "account_id": "123456789012"}).json()
+    commands = [step["command"] for step in document["diagnosis"] if step.get("command")]
+    with_arn = next(command for command in commands if "POLICY_ARN=" in command)
+    assert f"POLICY_ARN={shlex.quote(arn)}" in with_arn
+    assert "policy_arn" not in document["missing_facts"]
+    unknown = client.get(ENTRY, params={"not_a_fact": "x"}).json()
+    assert "{policy_arn}" in str(unknown)  # unknown parameters are ignored: templates stay unfilled
+
+
+def test_entry_etag_gives_304_and_changes_with_facts(client: TestClient) -> None:
+    first = client.get(ENTRY, params={"format": "html"})
+    etag = first.headers["etag"]
+    assert first.headers["cache-control"].startswith("public")
+    again = client.get(ENTRY, params={"format": "html"}, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b""
+    other = client.get(ENTRY, params={"format": "html", "account_id": "123456789012"})
+    assert other.headers["etag"] != etag
+    assert client.get(ENTRY, params={"format": "markdown"}).headers["etag"] != etag

@@ -1,0 +1,268 @@
+"""The MCP server, through the SDK's own client: over real Streamable HTTP (the app under uvicorn on
+a loopback port, on the suite's database) and over stdio (`python -m api.cli mcp` as a subprocess).
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import anyio
+import httpx
+import pytest
+import uvicorn
+from fastapi.testclient import TestClient
+from mcp import Client, MCPError, StdioServerParameters
+from mcp.client.stdio import stdio_client
+from mcp.types import CallToolResult, TextContent, TextResourceContents
+
+from api.catalog import Catalog
+from api.main import create_app
+from api.mcp_server import create_mcp_server, stdio_state, transport_security
+from api.settings import Settings
+from tests.conftest import database_url, reset_database
+
+pytestmark = pytest.mark.anyio
+
+ROOT = Path(__file__).resolve().parents[2]
+# The example of AWS's policy-ARN announcement (the README's first AWS sample).
+SCP_DENY = (
+    "An error occurred (AccessDenied) when calling the ListRoles operation: User: arn:aws:iam::123456789012:user/Matt "
+    "is not authorized to perform: iam:ListRoles on resource: arn:aws:iam::123456789012:role/* with an explicit deny "
+    "in a service control policy: arn:aws:organizations::987654321098:policy/o-qv5af4abcd/service_control_policy/p-2kgnabcd"
+)
+SCP_ID = "aws.authz.explicit_deny.scp"
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    """Run the async tests on asyncio only (the SDK's client and uvicorn both run there)."""
+    return "asyncio"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="module")
+def live_url(catalog: Catalog, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Serve the whole app on a free loopback port (on the suite's database) for this module."""
+    url = database_url()
+    reset_database(url)
+    settings = Settings(database_url=url, data_dir=tmp_path_factory.mktemp("data"))
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings, catalog=catalog), host="127.0.0.1", port=_free_port(), log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the live server did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{server.config.port}"
+    server.should_exit = True
+    thread.join(10)
+
+
+def _text(result: CallToolResult) -> str:
+    assert len(result.content) == 1
+    block = result.content[0]
+    assert isinstance(block, TextContent)
+    return block.text
+
+
+# Over Streamable HTTP, at /mcp/ in the running app
+
+
+async def test_http_lists_the_tools_with_descriptions(live_url: str) -> None:
+    async with Client(f"{live_url}/mcp/") as client:
+        tools = {tool.name: tool for tool in (await client.list_tools()).tools}
+    assert set(tools) == {"diagnose", "search", "get_entry"}
+    assert "exactly as pasted" in (tools["diagnose"].description or "")
+    assert tools["diagnose"].input_schema["required"] == ["error"]
+    assert tools["diagnose"].output_schema is not None
+    assert all(tool.annotations and tool.annotations.read_only_hint for tool in tools.values())
+
+
+async def test_http_diagnose_is_the_api_response(live_url: str) -> None:
+    async with Client(f"{live_url}/mcp/") as client:
+        result = await client.call_tool("diagnose", {"error": SCP_DENY})
+    assert not result.is_error
+    assert result.structured_content is not None
+    assert result.structured_content["reason"] == SCP_ID
+    assert result.structured_content["facts"]["policy_type"] == "scp"
+    async with httpx.AsyncClient(base_url=live_url) as http:
+        api = (await http.post("/v1/diagnose", json={"error": SCP_DENY})).json()
+    assert result.structured_content == api
+    assert json.loads(_text(result)) == api
+
+
+async def test_http_diagnose_passes_status_and_headers(live_url: str) -> None:
+    arguments = {
+        "error": "HTTP/1.1 401 Unauthorized",
+        "status_code": 401,
+        "headers": {"WWW-Authenticate": 'Bearer realm="api", error="invalid_token"'},
+    }
+    async with Client(f"{live_url}/mcp/") as client:
+        result = await client.call_tool("diagnose", arguments)
+    async with httpx.AsyncClient(base_url=live_url) as http:
+        api = (await http.post("/v1/diagnose", json=arguments)).json()
+    assert not result.is_error
+    assert result.structured_content == api
+    assert api["category"] == "authentication"
+
+
+async def test_http_search_puts_the_scp_entry_first(live_url: str) -> None:
+    async with Client(f"{live_url}/mcp/") as client:
+        result = await client.call_tool("search", {"query": "service control policy explicit deny"})
+        nothing = await client.call_tool("search", {"query": "zzqxv"})
+    assert not result.is_error
+    hits = json.loads(_text(result))
+    assert hits[0]["id"] == SCP_ID
+    assert set(hits[0]) == {"id", "kind", "title", "summary", "score"}
+    assert result.structured_content == {"result": hits}
+    assert json.loads(_text(nothing)) == []
+
+
+async def test_http_get_entry_as_markdown_and_json(live_url: str) -> None:
+    async with Client(f"{live_url}/mcp/") as client:
+        markdown = await client.call_tool("get_entry", {"id": SCP_ID})
+        document = await client.call_tool("get_entry", {"id": SCP_ID, "format": "json"})
+    async with httpx.AsyncClient(base_url=live_url) as http:
+        api_markdown = (await http.get(f"/v1/entries/{SCP_ID}", params={"format": "markdown"})).text
+        api_json = (await http.get(f"/v1/entries/{SCP_ID}")).json()
+    assert _text(markdown).startswith("# Explicit Deny in a service control policy (SCP)\n")
+    assert _text(markdown) == api_markdown
+    assert json.loads(_text(document)) == api_json
+
+
+async def test_http_entries_are_resources(live_url: str) -> None:
+    uri = f"whydenied://entries/{SCP_ID}"
+    async with Client(f"{live_url}/mcp/") as client:
+        listed = {str(resource.uri) for resource in (await client.list_resources()).resources}
+        templates = [t.uri_template for t in (await client.list_resource_templates()).resource_templates]
+        read = await client.read_resource(uri)
+    assert uri in listed
+    assert len(listed) > 40
+    assert templates == ["whydenied://entries/{id}"]
+    content = read.contents[0]
+    assert isinstance(content, TextResourceContents)
+    assert content.mime_type == "text/markdown"
+    assert content.text.startswith("# Explicit Deny in a service control policy (SCP)")
+
+
+@pytest.mark.parametrize(
+    ("tool", "arguments", "message"),
+    [
+        ("diagnose", {"error": "   "}, "error: Value error, must not be empty"),
+        ("diagnose", {"error": "denied", "status_code": 42}, "status_code: Input should be greater than or equal"),
+        ("diagnose", {"error": "denied", "provider": "not a provider"}, "provider: String should match pattern"),
+        ("diagnose", {"status_code": 403}, "error"),
+        ("diagnose", {"error": ["not", "text"]}, "error"),
+        ("search", {"query": "deny", "limit": 500}, "limit"),
+        ("search", {"query": ""}, "query"),
+        ("get_entry", {"id": "no.such.entry"}, "No entry has the id 'no.such.entry'"),
+        ("get_entry", {"id": SCP_ID, "format": "html"}, "format"),
+    ],
+)
+async def test_http_bad_arguments_are_tool_errors(
+    live_url: str, tool: str, arguments: dict[str, Any], message: str
+) -> None:
+    async with Client(f"{live_url}/mcp/") as client:
+        result = await client.call_tool(tool, arguments)
+        assert result.is_error
+        assert message in _text(result)
+        # ...and the server is still there
+        assert (await client.call_tool("get_entry", {"id": SCP_ID})).is_error is False
+
+
+def test_http_host_header_must_be_allowed(catalog: Catalog) -> None:
+    # In-memory SQLite whatever the suite runs on: resetting the suite's database here would pull
+    # the tables from under the module's live server.
+    settings = Settings(database_url="sqlite://", mcp_allowed_hosts=["whydenied.example.com"])
+    with TestClient(create_app(settings, catalog=catalog)) as client:
+        _check_hosts(client)
+
+
+def _check_hosts(client: TestClient) -> None:
+    request = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
+    headers = {"Accept": "application/json, text/event-stream"}
+    refused = client.post("/mcp/", json=request, headers={**headers, "Host": "evil.example"})
+    assert refused.status_code == 421
+    for host in ("whydenied.example.com", "whydenied.example.com:8443", "127.0.0.1:8000", "localhost"):
+        answered = client.post("/mcp/", json=request, headers={**headers, "Host": host})
+        assert answered.status_code == 200, host
+    wrong_origin = client.post(
+        "/mcp/", json=request, headers={**headers, "Host": "localhost", "Origin": "https://evil"}
+    )
+    assert wrong_origin.status_code == 403
+
+
+def test_allowed_hosts_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WHYDENIED_MCP_ALLOWED_HOSTS", " a.example , b.example:8443,")
+    settings = Settings(host="10.0.0.5")
+    assert settings.mcp_allowed_hosts == ["a.example", "b.example:8443"]
+    security = transport_security(settings)
+    assert security.enable_dns_rebinding_protection
+    for host in ("10.0.0.5:*", "127.0.0.1:*", "localhost:*", "[::1]:*", "a.example", "a.example:*", "b.example:8443"):
+        assert host in security.allowed_hosts
+    assert "b.example:8443:*" not in security.allowed_hosts
+    assert "https://a.example" in security.allowed_origins
+    assert "[::1]:*" in transport_security(Settings(host="::1")).allowed_hosts
+    assert not transport_security(Settings(mcp_allowed_hosts=["*"])).enable_dns_rebinding_protection
+
+
+async def test_http_body_over_the_limit_is_refused_and_the_server_carries_on(live_url: str) -> None:
+    # The app's body limit (WHYDENIED_MAX_BODY_BYTES) answers 413 before MCP reads the request, so
+    # over HTTP the client gets a protocol error rather than the tool error stdio gives (below).
+    async with Client(f"{live_url}/mcp/") as client:
+        with pytest.raises(MCPError):
+            await client.call_tool("diagnose", {"error": "AccessDenied " + "x" * 70_000})
+        assert not (await client.call_tool("diagnose", {"error": SCP_DENY})).is_error
+
+
+# In process: the size limit, which over stdio is the only one
+
+
+async def test_error_text_over_the_body_limit_is_a_tool_error(catalog: Catalog) -> None:
+    settings = Settings(database_url="sqlite://", max_body_bytes=4096)
+    state = stdio_state(settings)
+    async with Client(create_mcp_server(lambda: state)) as client:
+        too_big = await client.call_tool("diagnose", {"error": "AccessDenied " + "x" * 4096})
+        fits = await client.call_tool("diagnose", {"error": SCP_DENY})
+    assert too_big.is_error
+    assert "too large" in _text(too_big)
+    assert "xxxx" not in _text(too_big)  # the paste is not echoed
+    assert not fits.is_error
+
+
+# Over stdio: `whydenied mcp`, as a desktop chat client starts it
+
+
+async def test_stdio_diagnose_search_and_entry(tmp_path: Path) -> None:
+    params = StdioServerParameters(command=sys.executable, args=["-m", "api.cli", "mcp"], cwd=ROOT)
+    with (tmp_path / "stderr.txt").open("w") as errlog:
+        async with Client(stdio_client(params, errlog=errlog)) as client:
+            with anyio.fail_after(60):
+                names = {tool.name for tool in (await client.list_tools()).tools}
+                diagnosed = await client.call_tool("diagnose", {"error": SCP_DENY})
+                found = await client.call_tool("search", {"query": "service control policy explicit deny"})
+                entry = await client.call_tool("get_entry", {"id": SCP_ID})
+                empty = await client.call_tool("diagnose", {"error": ""})
+    assert names == {"diagnose", "search", "get_entry"}
+    assert not diagnosed.is_error
+    assert diagnosed.structured_content is not None
+    assert diagnosed.structured_content["reason"] == SCP_ID
+    assert json.loads(_text(found))[0]["id"] == SCP_ID
+    assert _text(entry).startswith("# Explicit Deny in a service control policy (SCP)")
+    assert empty.is_error
