@@ -27,6 +27,8 @@ MAX_TEXT_CHARS: Final = 256 * 1024  # the API caps bodies lower; this bounds dir
 _MAX_JSON_CANDIDATES: Final = 8  # `{` positions tried when looking for an embedded body
 _MAX_XML_ELEMENTS: Final = 500
 _MIN_WRAP_WIDTH: Final = 60
+WINDOW_HEAD: Final = 6 * 1024
+WINDOW_TAIL: Final = 18 * 1024
 _MIN_WRAPPED_LINES: Final = 2  # with the same-prefix rule below, two cut lines are enough
 
 # "\x1b[31mError\x1b[0m" (colour), "\x1b]8;;url\x1b\\" (hyperlink): CSI and OSC sequences
@@ -35,7 +37,7 @@ _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]{0,2048}(?:\x07|
 _GUTTER_LINE = re.compile(r"^[ \t]*│ ?(.*)$")
 _BOX_EDGE = re.compile(r"^[ \t]*[╷╵][ \t]*$")
 # "HTTP/1.1 401 Unauthorized", "< HTTP/2 403 ", "HTTP/1.1 403 Forbidden"
-_STATUS_LINE = re.compile(r"^[<\s]*HTTP/[0-9.]{1,3} ([1-5][0-9]{2})\b", re.MULTILINE)
+_STATUS_LINE = re.compile(r"^[< \t]*HTTP/[0-9.]{1,3} ([1-5][0-9]{2})\b", re.MULTILINE)
 # "< WWW-Authenticate: Bearer realm=...", "x-amz-request-id: 4442587FB7D0A2F9" (curl -v / -i)
 _HEADER_LINE = re.compile(r"^[<\s]{0,3}([A-Za-z][A-Za-z0-9-]{1,63}):[ \t]?(.{0,4096})$")
 # The XML documents providers return: S3 <Error>, EC2 <Response>, Query <ErrorResponse>
@@ -69,15 +71,29 @@ def normalize(
         found_headers[name.lower()] = redact(value[:4096])
     status = status_code if status_code is not None else _status_in_text(text)
     hint = provider_hint.strip().lower() if provider_hint else None
+    xml = _find_xml(text)
+    text = _window(text)
     return Payload(
         text=text,
         flat=_WS.sub(" ", text).strip(),
         data=data,
-        xml=_find_xml(text),
+        xml=xml,
         status_code=status,
         headers=found_headers,
         provider_hint=hint or None,
     )
+
+
+def _window(text: str) -> str:
+    """Keep the head and the tail of a long paste for the adapters' text patterns.
+
+    A long log holds its error at the end (Terraform, CI output) or at the start (a Java stack
+    trace); the middle is progress noise. The JSON, XML, headers and status were read from the
+    whole text already; bounding what the patterns scan keeps a 64 KiB paste cheap.
+    """
+    if len(text) <= WINDOW_HEAD + WINDOW_TAIL:
+        return text
+    return f"{text[:WINDOW_HEAD]}\n[...]\n{text[-WINDOW_TAIL:]}"
 
 
 def _clean_text(text: str) -> str:

@@ -94,10 +94,32 @@ _PATTERNS: Final[tuple[tuple[str, re.Pattern[str], str], ...]] = (
 )
 
 
+# A literal that every match of a pattern contains (lower-cased): a pattern whose hint is absent
+# cannot match, so its scan is skipped (most pastes hold no secret at all).
+_HINTS: Final[dict[str, tuple[str, ...]]] = {
+    "private-key": ("private key",),
+    "jwt": ("eyj",),
+    "bearer": ("bearer",),
+    "basic": ("basic",),
+    "aws-access-key": ("akia", "asia", "aroa", "aida"),
+    "aws-secret": ("secret", "token"),
+    "url-signature": ("=",),
+    "google-api-key": ("aiza",),
+    "google-oauth": ("ya29.",),
+    "github-token": ("gh", "github_pat_"),
+    "gitlab-token": ("glpat-",),
+    "slack-token": ("xox",),
+    "secret-key": ("sk_", "rk_", "sk-"),
+    "named-secret": ("pass", "secret", "key", "token"),
+}
+
+
 def redact(text: str) -> str:
     """Return the text with every known kind of secret replaced by a [REDACTED] marker."""
-    for _name, pattern, replacement in _PATTERNS:
-        text = pattern.sub(replacement, text)
+    lowered = text.lower()
+    for name, pattern, replacement in _PATTERNS:
+        if any(hint in lowered for hint in _HINTS[name]):
+            text = pattern.sub(replacement, text)
     return text
 
 

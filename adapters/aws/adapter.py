@@ -26,6 +26,7 @@ from adapters.aws.grammar import POLICY_TYPE_OF, Denial, read_denial
 from adapters.aws.surface import Envelope, read_envelope
 from adapters.base import Category, Diagnosis, Evidence, FindingsBuilder, Payload
 from adapters.http.status import status_in_text
+from adapters.markers import MarkerSet
 
 PROVIDER: Final = "aws"
 
@@ -77,6 +78,12 @@ _BARE_DENIAL = re.compile(
     r"|Unauthorized tagging operation|(?:don't|do not) have permissions? to|not authorized to perform",
     re.IGNORECASE,
 )
+_AWS_MARKERS: Final = MarkerSet(AWS_MARKERS)
+# Literals every IAM denial clause that makes a payload AWS's without a marker contains.
+_DENIAL_HINTS: Final = (
+    "explicit deny", "because no ", "Encoded authorization failure message", "not authorized to perform",
+    "Not authorized for", "could not be used to assume", "Block Public", "BlockPublic", "is not allowed to execute",
+)  # fmt: skip
 # CDK goes on after failing to assume its lookup role; a failure printed after that is the real one.
 _LATER_FAILURE = re.compile(r"You are not authorized to perform this operation|\[Error at ")
 _ASSUME_ACTIONS: Final = frozenset(
@@ -91,6 +98,8 @@ class AwsAdapter:
 
     def parse(self, payload: Payload) -> Diagnosis | None:
         """Classify the payload, or return None when nothing in it is AWS's."""
+        if not self._may_be_aws(payload):
+            return None  # cheap sniffing first: most pastes are not AWS's, and parsing costs
         envelope = read_envelope(payload.flat, payload.data, dict(payload.xml), lines=payload.text)
         denial = read_denial(payload.flat)
         if envelope is not None and envelope.message:
@@ -118,8 +127,19 @@ class AwsAdapter:
         )
 
     @staticmethod
+    def _may_be_aws(payload: Payload) -> bool:
+        """Tell, cheaply, whether anything in the payload could make it AWS's (no false negatives)."""
+        if payload.provider_hint == PROVIDER or "Code" in payload.xml:
+            return True
+        if any(name in payload.headers for name in ("x-amz-request-id", "x-amzn-requestid", "x-amzn-errortype")):
+            return True
+        if any(hint in payload.flat for hint in _DENIAL_HINTS):
+            return True
+        return _AWS_MARKERS.found(payload.flat)
+
+    @staticmethod
     def _is_aws(payload: Payload, envelope: Envelope | None, denial: Denial | None) -> bool:
-        if AWS_MARKERS.search(payload.flat) is not None:
+        if _AWS_MARKERS.found(payload.flat):
             return True
         if (
             payload.header("x-amz-request-id")

@@ -23,6 +23,7 @@ from adapters.gcp.codes import (
 )
 from adapters.gcp.grammar import PermissionDenial, read_permission_denial
 from adapters.gcp.surface import GoogleError, read_google_error, walk_strings
+from adapters.markers import MarkerSet
 
 PROVIDER: Final = "gcp"
 
@@ -71,6 +72,8 @@ class GcpAdapter:
 
     def parse(self, payload: Payload) -> Diagnosis | None:
         """Classify the payload, or return None when nothing in it is Google's."""
+        if not _may_be_google(payload):
+            return None  # cheap sniffing first: parsing Google's many renderings costs
         # The text, plus the strings inside a parsed body: a JSON log line's "error" value, a
         # Google error serialised as a string inside another body.
         strings = " ".join(walk_strings(payload.data)) if payload.data is not None else ""
@@ -99,7 +102,7 @@ class GcpAdapter:
     @staticmethod
     def _is_google(payload: Payload, error: GoogleError | None, denial: PermissionDenial | None) -> bool:
         strings = " ".join(walk_strings(payload.data)) if payload.data is not None else ""
-        if GCP_MARKERS.search(payload.flat) is not None or (strings and GCP_MARKERS.search(strings)):
+        if _GCP_MARKERS.found(payload.flat) or (strings and _GCP_MARKERS.found(strings)):
             return True
         if error is not None and (error.error_reason or error.basis == "the Cloud Audit Log entry"):
             return True
@@ -112,6 +115,29 @@ class GcpAdapter:
         if payload.provider_hint != PROVIDER or payload.header("www-authenticate") is not None:
             return False
         return error is not None or payload.status_code in (401, 403)
+
+
+_GCP_MARKERS: Final = MarkerSet(GCP_MARKERS)
+_BODY_KEYS: Final = frozenset({"error", "protoPayload", "entries", "errors", "status"})
+# Literals that _is_google() can accept a payload on without a marker: an ErrorInfo reason
+# (IAM_PERMISSION_DENIED, SERVICE_DISABLED, ...), a paired status ("403 PERMISSION_DENIED"), or the
+# permission grammar ("Permission 'x' denied", "does not have x access", "Required 'x' permission").
+_GOOGLE_HINTS: Final = (
+    "ermission", "does not have", "equired ", "lacks IAM", "requires one of", "UNAUTHENTICATED",
+    "_DENIED", "_DISABLED", "_BLOCKED", "_INVALID", "_EXPIRED", "_INSUFFICIENT", "_MISSING", "_VIOLATED",
+    "_EXCEEDED", "_UNSUPPORTED", "_CREDENTIALS", "_FAILED", "_NOT_FOUND",
+)  # fmt: skip
+
+
+def _may_be_google(payload: Payload) -> bool:
+    """Tell, cheaply, whether anything in the payload could make it Google's (no false negatives)."""
+    if payload.provider_hint == PROVIDER or isinstance(payload.data, list):
+        return True
+    if isinstance(payload.data, dict) and _BODY_KEYS & set(payload.data):
+        return True
+    if any(hint in payload.flat for hint in _GOOGLE_HINTS):
+        return True
+    return _GCP_MARKERS.found(payload.flat)
 
 
 def _classify(found: FindingsBuilder, text: str, error: GoogleError, denial: PermissionDenial | None) -> float:

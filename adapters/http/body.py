@@ -32,7 +32,8 @@ _KEYS: Final = frozenset(
 
 # 'error': 'missing_scope' / "errorCode":"insufficient_scope" / errorCode: E0000011;
 _LOOSE_FIELD = re.compile(
-    r"[\"']?([A-Za-z][A-Za-z_-]{0,40})[\"']? ?[:=] ?(?:[\"']([^\"'\n]{1,300})[\"']|([A-Za-z0-9_.:-]{1,100}))"
+    r"(?<![A-Za-z_-])[\"']?([A-Za-z][A-Za-z_-]{0,40})[\"']? ?[:=] ?"
+    r"(?:[\"']([^\"'\n]{1,300})[\"']|([A-Za-z0-9_.:-]{1,100}))"
 )
 
 # OAuth (RFC 6749 §5.2, RFC 6750 §3.1) `error` values → reason.

@@ -1,0 +1,226 @@
+"""The benchmark: classification, server throughput against /healthz, CLI cold start, memory.
+
+    .venv/bin/python bench/run.py            (needs Debian's wrk for the server part: apt-get install wrk)
+
+Prints a table and appends it, with the machine's description, to bench/RESULTS.md. Timings are
+reported here and never asserted in tests. Targets (2 cores, loopback) are shown beside each figure.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from adapters.registry import diagnose  # noqa: E402 - after the path is set
+
+RESULTS = ROOT / "bench" / "RESULTS.md"
+PYTHON = sys.executable
+
+
+def corpus() -> list[dict[str, Any]]:
+    """Return every real payload of the test suite (the request bodies)."""
+    items: list[dict[str, Any]] = []
+    for path in sorted((ROOT / "tests" / "adapters").glob("*/payloads*.yaml")):
+        items += [item["input"] for item in yaml.safe_load(path.read_text(encoding="utf-8"))]
+    return items
+
+
+def _time(body: dict[str, Any], repeat: int = 1) -> float:
+    start = time.perf_counter()
+    for _ in range(repeat):
+        diagnose(body["error"], status_code=body.get("status_code"), headers=body.get("headers"))
+    return (time.perf_counter() - start) / repeat
+
+
+def classification() -> dict[str, float]:
+    """Median and p99 per payload over the corpus; the cost at 1, 8 and 64 KiB; the adversarial worst case."""
+    bodies = corpus()
+    for body in bodies:  # warm caches (compiled patterns, imports)
+        _time(body)
+    times = sorted(_time(body) for body in bodies)
+    sizes = {}
+    seed = "An error occurred (AccessDenied) when calling the PutObject operation: Access Denied\n"
+    noise = "2026-11-27T10:00:00Z INFO worker: uploaded part 17 of 40 to the staging area, retrying later\n"
+    for kib in (1, 8, 64):
+        text = (noise * (kib * 1024 // len(noise) + 1))[: kib * 1024 - len(seed)] + seed
+        sizes[f"{kib} KiB"] = statistics.median(_time({"error": text}) for _ in range(5))
+    adversarial = [
+        "a" * 65536,
+        "{" * 32768 + "}" * 32768,
+        "arn:aws:iam::123456789012:role/" * 2100,
+        "User: " * 10000,
+        "Permission '" * 5000,
+        "is not authorized to perform: " * 2100,
+        "<Error><Code>" * 5000,
+        "\\n" * 30000,
+        "│ " * 30000,
+        ("x" * 59 + "\n") * 1000,
+        "Bearer " + "A" * 65000,
+        "eyJ" + "a" * 65000,
+        "ERROR: (gcloud.x) " * 3500,
+        '"code": 403, ' * 5000,
+    ]
+    worst = max(_time({"error": text}) for text in adversarial)
+    return {
+        "corpus_payloads": len(bodies),
+        "median_ms": statistics.median(times) * 1000,
+        "p99_ms": times[int(len(times) * 0.99)] * 1000,
+        **{f"size_{key}_ms": value * 1000 for key, value in sizes.items()},
+        "adversarial_worst_64k_ms": worst * 1000,
+    }
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def _wrk(url: str, script: Path | None, seconds: int) -> tuple[float, float, float]:
+    command = ["wrk", "-t1", "-c16", f"-d{seconds}s", "--latency", url]
+    if script is not None:
+        command[1:1] = ["-s", str(script)]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout  # noqa: S603 - fixed argv
+    rps = float(next(line.split()[1] for line in out.splitlines() if line.startswith("Requests/sec:")))
+
+    def latency(label: str) -> float:
+        value = next(line.split()[1] for line in out.splitlines() if line.strip().startswith(label))
+        scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+        unit = "".join(ch for ch in value if ch.isalpha())
+        return float(value[: -len(unit)]) * scale[unit]
+
+    return rps, latency("50%"), latency("99%")
+
+
+def server() -> dict[str, float]:
+    """/v1/diagnose against /healthz on one server, alternating, three rounds; RSS before and after 20,000 diagnoses."""
+    port = _free_port()
+    data = tempfile.mkdtemp(prefix="whydenied-bench-")
+    env = {**os.environ, "WHYDENIED_DATA_DIR": data}
+    env.pop("WHYDENIED_DATABASE_URL", None)
+    process = subprocess.Popen(  # noqa: S603 - our own command
+        [PYTHON, "-m", "api.cli", "serve", "--port", str(port)], cwd=ROOT, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        import httpx
+
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        rss_start = _rss_kib(process.pid)
+        body = {
+            "error": "An error occurred (AccessDenied) when calling the ListRoles operation: User: "
+            "arn:aws:iam::123456789012:user/Matt is not authorized to perform: iam:ListRoles on resource: "
+            "arn:aws:iam::123456789012:role/* with an explicit deny in a service control policy: "
+            "arn:aws:organizations::987654321098:policy/o-qv5af4abcd/service_control_policy/p-2kgnabcd"
+        }
+        result: dict[str, float] = {"rss_after_start_mib": rss_start / 1024}
+        if shutil.which("wrk"):
+            script = Path(data) / "post.lua"
+            script.write_text(
+                'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
+                f"wrk.body = {json.dumps(json.dumps(body))}\n",
+                encoding="utf-8",
+            )
+            _wrk(f"{base}/healthz", None, 2)  # warm up
+            rounds: dict[str, list[tuple[float, float, float]]] = {"healthz": [], "diagnose": []}
+            for _ in range(3):
+                rounds["healthz"].append(_wrk(f"{base}/healthz", None, 5))
+                rounds["diagnose"].append(_wrk(f"{base}/v1/diagnose", script, 5))
+            for name, runs in rounds.items():
+                result[f"{name}_rps"] = statistics.median(r[0] for r in runs)
+                result[f"{name}_p50_ms"] = statistics.median(r[1] for r in runs)
+                result[f"{name}_p99_ms"] = statistics.median(r[2] for r in runs)
+            result["ratio_diagnose_to_healthz"] = result["diagnose_rps"] / result["healthz_rps"]
+        with httpx.Client(base_url=base, timeout=10) as client:
+            for _ in range(20_000):
+                client.post("/v1/diagnose", json=body)
+        result["rss_after_20000_mib"] = _rss_kib(process.pid) / 1024
+        return result
+    finally:
+        process.terminate()
+        process.wait(10)
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def cli() -> dict[str, float]:
+    """`whydenied explain` on a typical payload against `python -c pass`, wall time."""
+    paste = b"An error occurred (AccessDenied) when calling the PutObject operation: Access Denied\n"
+
+    def wall(command: list[str], stdin: bytes | None) -> float:
+        runs = []
+        for _ in range(7):
+            start = time.perf_counter()
+            subprocess.run(command, input=stdin, capture_output=True, cwd=ROOT, check=False)  # noqa: S603
+            runs.append(time.perf_counter() - start)
+        return statistics.median(runs)
+
+    explain = wall([PYTHON, "-m", "api.cli", "explain"], paste)
+    baseline = wall([PYTHON, "-c", "pass"], None)
+    return {"explain_s": explain, "python_pass_s": baseline, "ratio_explain_to_pass": explain / baseline}
+
+
+TARGETS = {
+    "median_ms": "≤ 0.2",
+    "p99_ms": "≤ 2",
+    "adversarial_worst_64k_ms": "≤ 20",
+    "ratio_diagnose_to_healthz": "≥ 0.85",
+    "explain_s": "≤ 0.25",
+    "rss_after_start_mib": "≤ 120",
+    "rss_after_20000_mib": "flat vs start",
+}
+
+
+def main() -> None:
+    """Run every part, print the table, append it to bench/RESULTS.md."""
+    figures: dict[str, float] = {}
+    figures.update(classification())
+    figures.update(cli())
+    figures.update(server())
+    machine = (
+        f"{platform.node()} · {os.cpu_count()} cores · {platform.machine()} · Python {platform.python_version()} · "
+        f"{platform.platform()}"
+    )
+    lines = [
+        f"## {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC", "", machine, "",
+        "| measure | value | target |", "|---|---|---|",
+    ]  # fmt: skip
+    lines += [f"| {key} | {value:.3f} | {TARGETS.get(key, '')} |" for key, value in figures.items()]
+    table = "\n".join(lines) + "\n\n"
+    print(table)
+    with RESULTS.open("a", encoding="utf-8") as handle:
+        handle.write(table)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,89 @@
+"""Hostile 64 KiB inputs: every adapter answers fast and never raises.
+
+Patterns are written to be linear; this corpus catches a catastrophic (super-linear) case with a
+generous guard. The speed itself is measured in bench/, not asserted here.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from adapters.registry import diagnose
+
+SIZE = 64 * 1024
+GUARD_SECONDS = 1.0  # a linear pass over 64 KiB takes milliseconds; a quadratic one takes seconds
+
+ADVERSARIAL = {
+    "one-char-run": "a" * SIZE,
+    "newlines": "\n" * SIZE,
+    "escaped-newlines": "\\n" * (SIZE // 2),
+    "spaces": " " * SIZE,
+    "brackets": "{" * (SIZE // 2) + "}" * (SIZE // 2),
+    "quotes": '"' * SIZE,
+    "arns": "arn:aws:iam::123456789012:role/" * (SIZE // 31),
+    "user-clauses": "User: " * (SIZE // 6),
+    "perform-clauses": "is not authorized to perform: " * (SIZE // 30),
+    "explicit-deny": "with an explicit deny in a " * (SIZE // 27),
+    "permission-quotes": "Permission '" * (SIZE // 12),
+    "does-not-have": "x@y does not have " * (SIZE // 18),
+    "xml-opens": "<Error><Code>" * (SIZE // 13),
+    "gutters": "│ " * (SIZE // 2),
+    "fixed-width-lines": ("x" * 63 + "\n") * (SIZE // 64),
+    "bearer-run": "Bearer " + "A" * (SIZE - 7),
+    "jwt-like": "eyJ" + "a" * (SIZE - 3),
+    "private-key-open": "-----BEGIN RSA PRIVATE KEY-----" + "A" * (SIZE - 31),
+    "gcloud-errors": "ERROR: (gcloud.x) " * (SIZE // 18),
+    "status-codes": '"code": 403, ' * (SIZE // 13),
+    "cors-prefix": "Access to fetch at '" * (SIZE // 20),
+    "firefox-prefix": "Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at "
+    * 650,
+    "go-v1-status": "AccessDenied: x status code: 403, request id: " * (SIZE // 46),
+    "url-params": "?X-Amz-Signature=" + "&sig=" * (SIZE // 5),
+}
+
+
+@pytest.mark.parametrize("text", list(ADVERSARIAL.values()), ids=list(ADVERSARIAL))
+def test_adversarial_input_is_answered_fast(text: str) -> None:
+    start = time.perf_counter()
+    diagnosis = diagnose(text)
+    elapsed = time.perf_counter() - start
+    assert elapsed < GUARD_SECONDS, f"{elapsed:.2f}s: a pattern scans this input super-linearly"
+    assert 0 <= diagnosis.confidence <= 1
+
+
+def test_long_log_with_the_error_at_the_end_is_still_diagnosed() -> None:
+    noise = "2026-11-27T10:00:00Z INFO terraform: still creating... [10s elapsed]\n" * 3000  # ~200 KiB
+    error = (
+        "Error: creating IAM Role (deploy): operation error IAM: CreateRole, https response error StatusCode: 403, "
+        "RequestID: 1b2c, api error AccessDenied: User: arn:aws:iam::123456789012:user/ci is not authorized to "
+        "perform: iam:CreateRole on resource: arn:aws:iam::123456789012:role/deploy with an explicit deny in a "
+        "service control policy"
+    )  # synthetic: the Go SDK v2 wording Terraform prints
+    diagnosis = diagnose(noise + error)
+    assert diagnosis.reason == "aws.authz.explicit_deny.scp"
+    assert diagnosis.facts["action"] == "iam:CreateRole"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=2000))
+def test_any_text_yields_a_valid_diagnosis(text: str) -> None:
+    diagnosis = diagnose(text or "x")
+    assert diagnosis.category in ("authentication", "authorization", "other")
+    assert (diagnosis.reason is None) or diagnosis.reason.split(".", 1)[0] in ("aws", "gcp", "http")
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=50),
+        lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=15), inner, max_size=5),
+        max_leaves=30,
+    ).filter(lambda value: isinstance(value, dict) and bool(value))
+)
+def test_any_json_object_yields_a_valid_diagnosis(body: dict[str, object]) -> None:
+    diagnosis = diagnose(body)
+    assert diagnosis.category in ("authentication", "authorization", "other")
