@@ -164,7 +164,7 @@ def _classify(found: FindingsBuilder, payload: Payload, envelope: Envelope, deni
     code = envelope.code
 
     # Look-alikes first: their codes (AccessDeniedException, MissingAuthenticationToken) lie.
-    if BEDROCK_MODEL_ACCESS.search(text):
+    if ("odel" in text or "ODEL" in text) and BEDROCK_MODEL_ACCESS.search(text):
         found.add(
             "reason",
             "aws.other.bedrock_model_access",

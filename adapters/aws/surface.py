@@ -301,6 +301,8 @@ def is_known_code(code: str) -> bool:
 def _best_go_v2(text: str) -> re.Match[str] | None:
     """Return the Go v2 error that is about access, when Terraform printed several."""
     first = None
+    if "response error StatusCode" not in text:  # the literal every Go v2 error carries; a cheap gate
+        return None
     for count, match in enumerate(_GO_V2.finditer(text)):
         if count >= 10:
             break

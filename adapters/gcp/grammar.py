@@ -29,10 +29,12 @@ _PERMISSION_DENIED = re.compile(
 # IAM v2: "Permission iam.googleapis.com/denypolicies.create denied on resource ..."
 _PERMISSION_DENIED_V2 = re.compile(r"Permission ([a-z0-9.-]{2,60}\.googleapis\.com/[A-Za-z0-9.]{2,120}) denied")
 # GCS: "<member> does not have storage.objects.get access to the Google Cloud Storage object."
+# Searched from the literal " does not have", then the subject is read backwards from a bounded
+# window: a leading "[^\s]{1,254} does not have" would retry up to 254 characters at every offset.
 _DOES_NOT_HAVE_ACCESS = re.compile(
-    rf"(Anonymous caller|Caller|[Tt]he caller|[^\s\[\]]{{1,254}}) does not have "
-    rf"({_PERM}) access to (?:the Google Cloud (?:Storage )?)?(?:bucket |object )?([^\s]{{1,300}})"
+    rf" does not have ({_PERM}) access to (?:the Google Cloud (?:Storage )?)?(?:bucket |object )?([^\s]{{1,300}})"
 )
+_SUBJECT_BEFORE = re.compile(r"(?:Anonymous caller|Caller|[Tt]he caller|[^\s\[\]]{1,254})$")
 # BigQuery: "User does not have bigquery.jobs.create permission in project p."
 _USER_DOES_NOT_HAVE = re.compile(
     rf"(?:User|The user|user) ?([A-Za-z0-9._%+-]{{1,200}}@[A-Za-z0-9.-]{{1,200}})? does not have (?:the )?"
@@ -95,6 +97,15 @@ class PermissionDenial:
     basis: str
 
 
+def _does_not_have_access(text: str) -> tuple[re.Match[str], str] | None:
+    """Return the first "<subject> does not have <permission> access to <target>" and its subject."""
+    for match in _DOES_NOT_HAVE_ACCESS.finditer(text):
+        start = match.start()
+        if subject := _SUBJECT_BEFORE.search(text, max(0, start - 260), start):
+            return match, subject.group(0).strip("\"'")
+    return None
+
+
 def read_permission_denial(text: str) -> PermissionDenial | None:
     """Return the permission denial the text states, or None."""
     principal = project = resource = permission = None
@@ -122,13 +133,13 @@ def read_permission_denial(text: str) -> PermissionDenial | None:
         project, permission, basis = m.group(1), m.group(2), "the 'missing the following required permissions' list"
     elif m := _THE_PERMISSION.search(text):
         permission, basis = m.group(1), "the permission the message names"
-    if m := _DOES_NOT_HAVE_ACCESS.search(text):
-        who = m.group(1).strip("\"'")
+    if (access := _does_not_have_access(text)) is not None:
+        m, who = access
         anonymous = who == "Anonymous caller"
         if who not in ("Anonymous caller", "Caller", "The caller", "the caller"):
             principal = who
-        permission = permission or m.group(2)
-        target = m.group(3).rstrip(".,")
+        permission = permission or m.group(1)
+        target = m.group(2).rstrip(".,")
         if resource is None and not target.startswith(("bucket", "object")) and target != "this":
             resource = target
         basis = basis or "the 'does not have ... access' message"
@@ -142,7 +153,7 @@ def read_permission_denial(text: str) -> PermissionDenial | None:
         resource = resource or m.group(1)
         permission = permission or "iam.serviceAccounts.actAs"
         basis = basis or "the 'act as service account' message"
-    if m := _GCLOUD_USER.search(text):
+    if "does not have permission to access" in text and (m := _GCLOUD_USER.search(text)):
         principal = principal or m.group(1)
         if m.group(2).strip().startswith("project"):
             project = project or m.group(3)
