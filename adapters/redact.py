@@ -71,6 +71,8 @@ _PATTERNS: Final[tuple[tuple[str, re.Pattern[str], str], ...]] = (
         re.compile(r"\b(gh[pousr]_|github_pat_)[A-Za-z0-9_]{20,}"),
         r"\1" + _R,
     ),
+    # wdk_... (whydenied's own API keys, from `whydenied keys create`)
+    ("whydenied-key", re.compile(r"\b(wdk_)[A-Za-z0-9_-]{20,}"), r"\1" + _R),
     # glpat-xxxxxxxxxxxxxxxxxxxx (GitLab)
     ("gitlab-token", re.compile(r"\b(glpat-)[A-Za-z0-9_-]{16,}"), r"\1" + _R),
     # xoxb-123-456-abc (Slack)
@@ -107,6 +109,7 @@ _HINTS: Final[dict[str, tuple[str, ...]]] = {
     "google-api-key": ("aiza",),
     "google-oauth": ("ya29.",),
     "github-token": ("gh", "github_pat_"),
+    "whydenied-key": ("wdk_",),
     "gitlab-token": ("glpat-",),
     "slack-token": ("xox",),
     "secret-key": ("sk_", "rk_", "sk-"),

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Final
 
@@ -71,6 +73,18 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("directory", type=Path, help="folder to write into (created if missing)")
     export.add_argument("--format", choices=("markdown", "html"), default="markdown", help="page format")
     export.set_defaults(handler=_export)
+
+    keys = commands.add_parser("keys", help="manage the API keys that guard /v1/stats (in the service's database)")
+    key_commands = keys.add_subparsers(title="keys commands")
+    create = key_commands.add_parser("create", help="make a key and print it (shown only this once)")
+    create.add_argument("name", help="who or what the key is for, e.g. 'grafana'")
+    create.set_defaults(handler=_keys_create)
+    key_commands.add_parser("list", help="list keys: id, prefix, name, created, revoked").set_defaults(
+        handler=_keys_list
+    )
+    revoke = key_commands.add_parser("revoke", help="revoke a key by its id")
+    revoke.add_argument("id", type=int, help="the id `whydenied keys list` shows")
+    revoke.set_defaults(handler=_keys_revoke)
 
     content = commands.add_parser("content", help="work on the content catalogue")
     content_commands = content.add_subparsers(title="content commands")
@@ -192,6 +206,51 @@ def _entries(args: argparse.Namespace) -> int:
         response = {"provider": args.id.split(".", 1)[0], "category": document.get("category", "other"),
                     "reason": args.id, "confidence": 1.0, "facts": {}, "guidance": document}  # fmt: skip
         sys.stdout.write(render_text(response, Style(colour_wanted(sys.stdout))))
+    return 0
+
+
+@contextmanager
+def _key_engine() -> Iterator[Any]:
+    from api.db import create_tables, make_engine
+    from api.settings import get_settings
+
+    engine = make_engine(get_settings().resolved_database_url())
+    try:
+        create_tables(engine)
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def _keys_create(args: argparse.Namespace) -> int:
+    from api.services.api_keys import create_key
+
+    with _key_engine() as engine:
+        record, key = create_key(engine, args.name)
+    print(key)
+    print(f"key {record.id} ({args.name}) created; it is not stored and cannot be shown again", file=sys.stderr)
+    return 0
+
+
+def _keys_list(_args: argparse.Namespace) -> int:
+    from api.services.api_keys import list_keys
+
+    with _key_engine() as engine:
+        records = list_keys(engine)
+    for record in records:
+        revoked = f"revoked {record.revoked_at:%Y-%m-%d}" if record.revoked_at else "live"
+        print(f"{record.id:>4}  {record.prefix}…  {record.created_at:%Y-%m-%d}  {revoked:18}  {record.name}")
+    return 0
+
+
+def _keys_revoke(args: argparse.Namespace) -> int:
+    from api.services.api_keys import revoke_key
+
+    with _key_engine() as engine:
+        found = revoke_key(engine, args.id)
+    if not found:
+        return _fail(f"no key has the id {args.id} (see `whydenied keys list`)")
+    print(f"key {args.id} revoked", file=sys.stderr)
     return 0
 
 

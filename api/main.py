@@ -20,6 +20,7 @@ from api.db import create_tables, make_engine, sync_entries
 from api.limits import BodyLimitMiddleware
 from api.mcp_server import create_mcp_server, streamable_http_app
 from api.metrics import Metrics
+from api.ratelimit import RateLimiter
 from api.routes import diagnose, entries, feedback, health, reasons, search, stats, web
 from api.search import SearchIndex
 from api.services.history import HistoryWriter
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None)
     )
     app.state.settings = settings
     app.state.metrics = Metrics()
+    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute) if settings.rate_limit_per_minute else None
     problems.install(app)
     openapi.install(app)
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)

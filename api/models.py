@@ -58,3 +58,16 @@ class DiagnosisRecord(SQLModel, table=True):
     action: str | None = Field(default=None, max_length=256, index=True)
     service: str | None = Field(default=None, max_length=128)
     principal_hash: str | None = Field(default=None, max_length=64, index=True)
+
+
+class ApiKeyRecord(SQLModel, table=True):
+    """An API key for the endpoints that are not public: only its SHA-256 is kept, never the key."""
+
+    __tablename__ = "api_key"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=128)
+    prefix: str = Field(max_length=16)  # the key's first characters, to tell keys apart in `keys list`
+    key_hash: str = Field(max_length=64, unique=True, index=True)
+    created_at: dt.datetime = Field(default_factory=_now)
+    revoked_at: dt.datetime | None = Field(default=None)

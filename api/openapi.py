@@ -26,6 +26,10 @@ def install(app: FastAPI) -> None:
         schema = get_openapi(
             title=app.title, version=app.version, summary=app.summary, description=app.description, routes=app.routes
         )
+        # The scheme the key-guarded operations (openapi_extra "security") refer to.
+        schema.setdefault("components", {})["securitySchemes"] = {
+            "apiKey": {"type": "http", "scheme": "bearer", "description": "A key from `whydenied keys create`."}
+        }
         catalog: Catalog | None = getattr(app.state, "catalog", None)
         if catalog is not None:
             _add_diagnose_examples(schema, catalog, getattr(app.state, "iam_index", None))

@@ -38,8 +38,10 @@ class Problem(Exception):
         title: str,
         detail: str,
         errors: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
     ):
         super().__init__(detail)
+        self.headers = headers or {}
         self.status, self.slug, self.title, self.detail, self.errors = (
             status,
             slug,
@@ -62,7 +64,7 @@ def problem_response(problem: Problem, app: Any = None) -> JSONResponse:
     }
     if problem.errors is not None:
         body["errors"] = problem.errors
-    return JSONResponse(body, status_code=problem.status, media_type=MEDIA_TYPE)
+    return JSONResponse(body, status_code=problem.status, media_type=MEDIA_TYPE, headers=problem.headers)
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -76,11 +78,14 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 _TITLES: Final = {
     400: "Bad request",
+    401: "Authentication required",
+    403: "Forbidden",
     404: "Not found",
     405: "Method not allowed",
     413: "Request body too large",
     415: "Unsupported media type",
     422: "Request does not fit the contract",
+    429: "Too many requests",
     500: "Internal error",
 }
 

@@ -50,6 +50,12 @@ class Settings(BaseSettings):
         description="Keep a history of diagnoses for /v1/stats: reason, provider, code, action, service and a "
         "keyed hash of the principal, never the pasted text.",
     )
+    rate_limit_per_minute: int = Field(
+        default=0,
+        ge=0,
+        description="Diagnoses a minute each client (peer address) may request from /v1/diagnose and the web "
+        "form, bursts included; 0 turns the limit off. Over it: 429 with Retry-After.",
+    )
     history_key: str | None = Field(
         default=None,
         description="Secret for the principal hash (HMAC); without it a random key is made per process start.",

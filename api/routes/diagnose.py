@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import time
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 
-from api.deps import CatalogDep, IamIndexDep
+from api.deps import CatalogDep, IamIndexDep, enforce_rate_limit
 from api.metrics import Metrics
 from api.problems import problem_responses
 from api.schemas import DiagnoseRequest, DiagnoseResponse
@@ -19,7 +19,8 @@ router = APIRouter(prefix="/v1", tags=["diagnose"])
 @router.post(
     "/diagnose",
     response_model=DiagnoseResponse,
-    responses=problem_responses(400, 413, 415, 422),
+    responses=problem_responses(400, 413, 415, 422, 429),
+    dependencies=[Depends(enforce_rate_limit)],
     summary="Diagnose a pasted access failure",
     operation_id="diagnose",
 )

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
-from api.deps import SessionDep
+from api.deps import SessionDep, require_api_key
 from api.metrics import CONTENT_TYPE, Metrics
 from api.problems import problem_responses
 from api.schemas import StatsResponse
@@ -20,9 +20,11 @@ router = APIRouter(tags=["stats"])
 @router.get(
     "/v1/stats",
     response_model=StatsResponse,
-    responses=problem_responses(422),
-    summary="Which denials people hit",
+    responses=problem_responses(401, 422),
+    summary="Which denials people hit (needs an API key)",
     operation_id="stats",
+    dependencies=[Depends(require_api_key)],
+    openapi_extra={"security": [{"apiKey": []}]},
 )
 def stats(
     session: SessionDep,

@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
-from api.deps import CatalogDep, IamIndexDep
+from api.deps import CatalogDep, IamIndexDep, retry_after
 from api.problems import Problem
 from api.schemas import DiagnoseRequest
 from api.search import SearchIndex
@@ -58,6 +58,11 @@ async def diagnose_form(request: Request, catalog: CatalogDep, iam_index: IamInd
     fragment = request.headers.get("x-fragment") == "1"
     context: dict[str, Any] = {"form": form}
     status = 200
+    if wait := retry_after(request):
+        context["problem"] = f"Too many diagnoses from this address; try again in {wait} seconds."
+        response = _page(request, "problem.html" if fragment else "index.html", context, 429)
+        response.headers["Retry-After"] = str(wait)
+        return response
     try:
         body = DiagnoseRequest(
             error=form["error"],

@@ -15,6 +15,14 @@ SCP = (
 )  # the example of AWS's policy-ARN announcement
 
 
+def _key(client: TestClient) -> dict[str, str]:
+    """Return the header of a fresh API key (stats are not public)."""
+    from api.services.api_keys import create_key
+
+    _, key = create_key(client.app.state.engine, "test")  # type: ignore[attr-defined]
+    return {"Authorization": f"Bearer {key}"}
+
+
 def test_feedback_is_stored_and_its_comment_redacted(client: TestClient) -> None:
     response = client.post(
         "/v1/feedback",
@@ -44,7 +52,7 @@ def test_feedback_needs_a_known_target(client: TestClient) -> None:
 def test_history_is_off_by_default_and_stores_nothing(client: TestClient) -> None:
     body = client.post("/v1/diagnose", json={"error": SCP}).json()
     assert body["id"] is None
-    assert client.get("/v1/stats").json()["total"] == 0
+    assert client.get("/v1/stats", headers=_key(client)).json()["total"] == 0
 
 
 def test_history_on_counts_reasons_actions_and_hashes_principals(make_client: ClientFactory) -> None:
@@ -54,7 +62,7 @@ def test_history_on_counts_reasons_actions_and_hashes_principals(make_client: Cl
     client.post("/v1/diagnose", json={"error": "HTTP/1.1 403 Forbidden"})
     assert first["id"] is not None
     assert client.post("/v1/feedback", json={"diagnosis_id": first["id"], "helpful": True}).status_code == 201
-    stats = client.get("/v1/stats", params={"since": dt.date.today().isoformat()}).json()
+    stats = client.get("/v1/stats", params={"since": dt.date.today().isoformat()}, headers=_key(client)).json()
     assert stats["total"] == 3
     assert stats["reasons"][0] == {"value": "aws.authz.explicit_deny.scp", "count": 2}
     assert {"value": "iam:ListRoles", "count": 2} in stats["actions"]

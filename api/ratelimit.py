@@ -1,0 +1,42 @@
+"""A per-client token bucket for /v1/diagnose: answers 429 with Retry-After when a client is too fast.
+
+In memory and per process (each worker counts its own clients), which is what a limit meant to
+stop one runaway plugin needs; a shared limit belongs in the proxy in front. The client is the
+socket's peer address: X-Forwarded-For is never trusted, since any caller can write it.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections import OrderedDict
+from typing import Final
+
+# Bounded so a flood of distinct addresses cannot grow memory without limit: the least recently
+# seen client is forgotten first (it merely gets a full bucket back).
+_MAX_CLIENTS: Final = 10_000
+
+
+class RateLimiter:
+    """Allow `per_minute` requests a minute per client, with bursts up to the same number."""
+
+    def __init__(self, per_minute: int) -> None:
+        self.capacity = float(per_minute)
+        self.refill_per_second = per_minute / 60.0
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def acquire(self, client: str, now: float | None = None) -> int:
+        """Take one token; return 0 when allowed, else the seconds to wait before retrying."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            tokens, seen = self._buckets.pop(client, (self.capacity, now))
+            tokens = min(self.capacity, tokens + (now - seen) * self.refill_per_second)
+            allowed = tokens >= 1.0
+            self._buckets[client] = (tokens - 1.0 if allowed else tokens, now)
+            if len(self._buckets) > _MAX_CLIENTS:
+                self._buckets.popitem(last=False)
+        if allowed:
+            return 0
+        return max(1, math.ceil((1.0 - tokens) / self.refill_per_second))
