@@ -29,6 +29,7 @@ def get_iam_index(request: Request) -> IamActionIndex:
 
 def get_session(request: Request) -> Iterator[Session]:
     """Yield a session on the app's engine, closed after the request."""
+    request.app.state.storage.ensure_ready()  # after an outage: sync before the first query
     with Session(request.app.state.engine) as session:
         yield session
 

@@ -16,16 +16,16 @@ from fastapi.staticfiles import StaticFiles
 
 from api import openapi, problems
 from api.catalog import Catalog, content_root, load_catalog
-from api.db import create_tables, make_engine, sync_entries
+from api.db import make_engine
 from api.limits import BodyLimitMiddleware
 from api.mcp_server import create_mcp_server, streamable_http_app
 from api.metrics import Metrics
 from api.ratelimit import RateLimiter
 from api.routes import diagnose, entries, feedback, health, reasons, search, stats, web
-from api.search import SearchIndex
 from api.services.history import HistoryWriter
 from api.services.least_privilege import load_iam_index
 from api.settings import Settings, get_settings
+from api.storage import Storage
 
 
 def package_version() -> str:
@@ -47,10 +47,10 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None)
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         loaded = catalog or load_catalog(content_root(settings.content_dir))
         engine = make_engine(settings.resolved_database_url())
-        create_tables(engine)
-        app.state.sync_report = sync_entries(engine, loaded)
-        app.state.search = SearchIndex(engine)
-        app.state.search.rebuild(loaded)
+        storage = Storage(engine, loaded)
+        storage.try_start()
+        app.state.storage = storage
+        app.state.search = storage.search
         app.state.catalog = loaded
         app.state.iam_index = load_iam_index()
         app.state.engine = engine

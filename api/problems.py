@@ -12,10 +12,14 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_TYPE_BASE: Final = "https://whydenied.dev/problems/"
 MEDIA_TYPE: Final = "application/problem+json"
+# Exceptions that mean "cannot reach the database" (a 503), as opposed to bugs (a 500).
+UNAVAILABLE: Final = (OperationalError, InterfaceError, PoolTimeoutError)
 
 
 class ProblemResponse(BaseModel):
@@ -87,6 +91,7 @@ _TITLES: Final = {
     422: "Request does not fit the contract",
     429: "Too many requests",
     500: "Internal error",
+    503: "Database unavailable",
 }
 
 
@@ -127,6 +132,19 @@ def install(app: FastAPI) -> None:
             response.headers[name] = value
         return response
 
+    async def on_unavailable(request: Request, _exc: Exception) -> JSONResponse:
+        # The database is unreachable: say so, and when to retry; diagnosing does not need it.
+        return problem_response(
+            Problem(
+                503,
+                "database-unavailable",
+                _TITLES[503],
+                "The database is unreachable; diagnosing still works. Retry this request shortly.",
+                headers={"Retry-After": "5"},
+            ),
+            app=request.app,
+        )
+
     async def on_unexpected(request: Request, _exc: Exception) -> JSONResponse:
         # Last resort: never leak a traceback or echo input. Tests assert no input reaches this.
         return problem_response(
@@ -136,6 +154,8 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(Problem, on_problem)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
+    for unavailable in UNAVAILABLE:
+        app.add_exception_handler(unavailable, on_unavailable)
     app.add_exception_handler(Exception, on_unexpected)
 
 

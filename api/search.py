@@ -9,6 +9,7 @@ the summary; the body (meaning, causes, example texts).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -126,9 +127,10 @@ def _example_text(value: Any) -> str:
 class SearchIndex:
     """Builds and queries the index on the app's engine."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, before_query: Callable[[], None] | None = None) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
+        self._before_query = before_query  # e.g. the storage's "sync once the database is back"
 
     def rebuild(self, catalog: Catalog) -> None:
         """Replace the index with the catalogue's current content."""
@@ -183,6 +185,8 @@ class SearchIndex:
         words = terms(query)
         if not words:
             return []
+        if self._before_query is not None:
+            self._before_query()
         candidates = self._candidates(words, provider)
         if not candidates:
             return []

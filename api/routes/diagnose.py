@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
 from fastapi import APIRouter, Depends, Request
 
 from api.deps import CatalogDep, IamIndexDep, enforce_rate_limit
 from api.metrics import Metrics
-from api.problems import problem_responses
+from api.problems import UNAVAILABLE, problem_responses
 from api.schemas import DiagnoseRequest, DiagnoseResponse
 from api.services.diagnosis import diagnose_request
 from api.services.history import HistoryWriter
 
+log = logging.getLogger("whydenied.history")
 router = APIRouter(prefix="/v1", tags=["diagnose"])
 
 
@@ -32,5 +34,8 @@ def diagnose(request: Request, body: DiagnoseRequest, catalog: CatalogDep, iam_i
     metrics.observe(response.provider, response.reason, time.perf_counter() - started)
     history: HistoryWriter | None = request.app.state.history
     if history is not None:  # opt-in: the reason, codes and a hash, never the paste
-        response.id = history.record(response)
+        try:
+            response.id = history.record(response)
+        except UNAVAILABLE:  # a database outage costs the history row, never the diagnosis
+            log.warning("history not recorded: database unavailable")
     return response

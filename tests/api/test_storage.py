@@ -35,7 +35,7 @@ def _started(settings: Settings, catalog: Catalog | None = None) -> Iterator[Tes
 
 
 def _report(client: TestClient) -> SyncReport:
-    report = client.app.state.sync_report  # type: ignore[attr-defined]
+    report = client.app.state.storage.sync_report  # type: ignore[attr-defined]
     assert isinstance(report, SyncReport)
     return report
 
