@@ -71,6 +71,14 @@ _PATTERNS: Final[tuple[tuple[str, re.Pattern[str], str], ...]] = (
         re.compile(r"\b(gh[pousr]_|github_pat_)[A-Za-z0-9_]{20,}"),
         r"\1" + _R,
     ),
+    # Azure AD client secret values: 3 characters, a digit, "Q~", 31-34 more (Microsoft's format)
+    ("azure-client-secret", re.compile(r"\b[A-Za-z0-9_~.]{3}\dQ~[A-Za-z0-9_~.-]{31,40}"), _R),
+    # https://user:password@host/ : keep the user, drop the password
+    (
+        "url-password",
+        re.compile(r"(\b[A-Za-z][A-Za-z0-9+.-]{1,20}://[^\s:/@]{1,256}:)[^\s@/]{1,256}@"),
+        r"\1" + _R + "@",
+    ),
     # wdk_... (whydenied's own API keys, from `whydenied keys create`)
     ("whydenied-key", re.compile(r"\b(wdk_)[A-Za-z0-9_-]{20,}"), r"\1" + _R),
     # glpat-xxxxxxxxxxxxxxxxxxxx (GitLab)
@@ -88,7 +96,7 @@ _PATTERNS: Final[tuple[tuple[str, re.Pattern[str], str], ...]] = (
         "named-secret",
         re.compile(
             r"((?:password|passwd|client_secret|api[_-]?key|x-api-key|private_key|refresh_token"
-            r"|access_token|id_token)[\"']?\s*[:=]\s*[\"']?)[^\s\"',;&}]{4,}",
+            r"|access_token|id_token|AccountKey|SharedAccessKey)[\"']?\s*[:=]\s*[\"']?)[^\s\"',;&}]{4,}",
             re.IGNORECASE,
         ),
         r"\1" + _R,
@@ -110,10 +118,12 @@ _HINTS: Final[dict[str, tuple[str, ...]]] = {
     "google-oauth": ("ya29.",),
     "github-token": ("gh", "github_pat_"),
     "whydenied-key": ("wdk_",),
+    "azure-client-secret": ("q~",),
+    "url-password": ("://",),
     "gitlab-token": ("glpat-",),
     "slack-token": ("xox",),
     "secret-key": ("sk_", "rk_", "sk-"),
-    "named-secret": ("pass", "secret", "key", "token"),
+    "named-secret": ("pass", "secret", "key", "token"),  # AccountKey / SharedAccessKey hold "key"
 }
 
 

@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
+from adapters.redact import redact
 from api.deps import CatalogDep, IamIndexDep, retry_after
 from api.problems import Problem
 from api.schemas import DiagnoseRequest
@@ -56,7 +57,8 @@ async def diagnose_form(request: Request, catalog: CatalogDep, iam_index: IamInd
     fields = {k: v[0] for k, v in parse_qs((await request.body()).decode("utf-8", "replace")).items()}
     form = {key: fields.get(key, "") for key in ("error", "status_code", "headers")}
     fragment = request.headers.get("x-fragment") == "1"
-    context: dict[str, Any] = {"form": form}
+    # The page shows the paste again, for editing: redacted, like everything else we echo.
+    context: dict[str, Any] = {"form": {key: redact(value) for key, value in form.items()}}
     status = 200
     if wait := retry_after(request):
         context["problem"] = f"Too many diagnoses from this address; try again in {wait} seconds."
