@@ -115,7 +115,7 @@ def install(app: FastAPI) -> None:
                 422,
                 "invalid-request",
                 _TITLES[422],
-                "The request body does not fit the contract (see errors).",
+                "The request does not fit the contract (see errors).",
                 _safe_errors(errors),
             ),
             app=request.app,

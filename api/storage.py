@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import Final
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from api.catalog import Catalog
 from api.db import SyncReport, create_tables, sync_entries
@@ -19,6 +20,7 @@ from api.problems import UNAVAILABLE
 from api.search import SearchIndex
 
 log = logging.getLogger("whydenied.storage")
+_SYNC_LOCK: Final = 0x77686479_64656E79 >> 1  # "whydeny" as a bigint, the advisory lock's key
 
 
 class Storage:
@@ -39,9 +41,20 @@ class Storage:
         with self._lock:
             if self._ready:
                 return
-            create_tables(self.engine)
-            self.sync_report = sync_entries(self.engine, self.catalog)
-            self.search.rebuild(self.catalog)
+            with self.engine.connect() as guard:
+                # Workers sharing PostgreSQL start together: one syncs at a time, or two CREATE TABLEs
+                # or two inserts of the same entry collide. A session-level advisory lock on a
+                # connection of its own serialises them; SQLite serialises writers itself.
+                locked = self.engine.dialect.name == "postgresql"
+                if locked:
+                    guard.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _SYNC_LOCK})
+                try:
+                    create_tables(self.engine)
+                    self.sync_report = sync_entries(self.engine, self.catalog)
+                    self.search.rebuild(self.catalog)
+                finally:
+                    if locked:
+                        guard.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _SYNC_LOCK})
             self._ready = True
 
     def try_start(self) -> bool:

@@ -23,7 +23,11 @@ EntryIdPath = Annotated[str, Path(max_length=128, pattern=r"^[a-z0-9][a-z0-9_.-]
 
 
 @router.get(
-    "/entries", response_model=list[EntrySummaryResponse], summary="List guidance entries", operation_id="list_entries"
+    "/entries",
+    response_model=list[EntrySummaryResponse],
+    responses=problem_responses(422, 503),
+    summary="List guidance entries",
+    operation_id="list_entries",
 )
 def list_entries(
     session: SessionDep,
@@ -57,7 +61,7 @@ MAX_FACT_CHARS: Final = 1024
             "content": {"application/json": {}, "text/markdown": {}, "text/html": {}},
         },
         304: {"description": "Not modified (If-None-Match matched the ETag)."},
-        **problem_responses(404, 422),
+        **problem_responses(404, 422, 503),
     },
     summary="Get one guidance entry",
 )

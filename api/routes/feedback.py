@@ -17,7 +17,7 @@ router = APIRouter(prefix="/v1", tags=["feedback"])
     "/feedback",
     response_model=FeedbackResponse,
     status_code=201,
-    responses=problem_responses(413, 415, 422),
+    responses=problem_responses(413, 415, 422, 503),
     summary="Say whether the guidance helped",
     operation_id="feedback",
 )

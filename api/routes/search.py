@@ -16,7 +16,7 @@ router = APIRouter(prefix="/v1", tags=["search"])
 @router.get(
     "/search",
     response_model=list[SearchHitResponse],
-    responses=problem_responses(422),
+    responses=problem_responses(422, 503),
     summary="Search the guidance",
     operation_id="search",
 )

@@ -20,7 +20,7 @@ router = APIRouter(tags=["stats"])
 @router.get(
     "/v1/stats",
     response_model=StatsResponse,
-    responses=problem_responses(401, 422),
+    responses=problem_responses(401, 422, 503),
     summary="Which denials people hit (needs an API key)",
     operation_id="stats",
     dependencies=[Depends(require_api_key)],
