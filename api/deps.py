@@ -15,13 +15,14 @@ from api.services.api_keys import is_valid_key
 from api.services.least_privilege import IamActionIndex
 
 
-def get_catalog(request: Request) -> Catalog:
+# The cheap dependencies are async: a sync one costs a thread-pool hop per request.
+async def get_catalog(request: Request) -> Catalog:
     """Return the catalogue the lifespan loaded."""
     catalog: Catalog = request.app.state.catalog
     return catalog
 
 
-def get_iam_index(request: Request) -> IamActionIndex:
+async def get_iam_index(request: Request) -> IamActionIndex:
     """Return the IAM action index the lifespan loaded."""
     index: IamActionIndex = request.app.state.iam_index
     return index
@@ -42,7 +43,7 @@ def retry_after(request: Request) -> int:
     return limiter.acquire(request.client.host if request.client else "unknown")
 
 
-def enforce_rate_limit(request: Request) -> None:
+async def enforce_rate_limit(request: Request) -> None:
     """Answer 429 with Retry-After when the client is over its diagnoses per minute."""
     wait = retry_after(request)
     if wait:

@@ -11,7 +11,7 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz", response_model=HealthResponse, summary="Liveness", operation_id="healthz")
-def healthz(request: Request, catalog: CatalogDep) -> HealthResponse:
+async def healthz(request: Request, catalog: CatalogDep) -> HealthResponse:
     """Say the service is up and how much content it loaded."""
     return HealthResponse(
         status="ok",
