@@ -12,7 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from adapters.registry import diagnose
+from adapters.base import Adapter
+from adapters.normalize import normalize
+from adapters.registry import ADAPTER_NAMES, ADAPTERS, diagnose
 
 SIZE = 64 * 1024
 GUARD_SECONDS = 1.0  # a linear pass over 64 KiB takes milliseconds; a quadratic one takes seconds
@@ -87,3 +89,21 @@ def test_any_text_yields_a_valid_diagnosis(text: str) -> None:
 def test_any_json_object_yields_a_valid_diagnosis(body: dict[str, object]) -> None:
     diagnosis = diagnose(body)
     assert diagnosis.category in ("authentication", "authorization", "other")
+
+
+# Each adapter on its own, with its provider hint (which lowers its bar for terse payloads): the
+# registry above stops at the first adapter that answers, so later ones would see less input.
+_MARKED_TEXT = st.text(max_size=800).map(
+    lambda text: text + " AccessDenied PERMISSION_DENIED 403 Forbidden WWW-Authenticate: Bearer"
+)
+
+
+@pytest.mark.parametrize("adapter", ADAPTERS, ids=ADAPTER_NAMES)
+@settings(max_examples=80, deadline=None)
+@given(text=st.text(max_size=1500) | _MARKED_TEXT, status=st.none() | st.integers(100, 599))
+def test_every_adapter_alone_answers_any_text(adapter: Adapter, text: str, status: int | None) -> None:
+    diagnosis = adapter.parse(normalize(text or "x", status_code=status, provider_hint=adapter.name))
+    if diagnosis is not None:
+        assert diagnosis.category in ("authentication", "authorization", "other")
+        assert 0.0 <= diagnosis.confidence <= 1.0
+        assert diagnosis.reason is None or diagnosis.reason.startswith(f"{adapter.name}.")
