@@ -8,56 +8,24 @@ before it exits, and refuse new connections meanwhile.
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-import httpx
-
 from tests.conftest import database_url
+from tests.faults.service import free_port, start_service, wait_ready
 
 ROOT = Path(__file__).resolve().parents[2]
 BODY = json.dumps({"error": 'HTTP/1.1 403 Forbidden\n\n{"message":"Resource not accessible by integration"}'}).encode()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_sigterm_finishes_the_request_in_flight(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     url = database_url() if database_url() != "sqlite://" else f"sqlite:///{tmp_path / 'shutdown.db'}"
-    env = {**os.environ, "WHYDENIED_DATABASE_URL": url, "WHYDENIED_DATA_DIR": str(tmp_path)}
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--factory",
-            "api.main:create_app",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    server = start_service(port, url, tmp_path)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline and server.poll() is None, "the server did not start"
-                time.sleep(0.2)
+        wait_ready(port, server)
 
         with socket.create_connection(("127.0.0.1", port), timeout=20) as conn:
             head = (

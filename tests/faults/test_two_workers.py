@@ -9,11 +9,8 @@ Runs in CI's PostgreSQL pass; throughput is measured in bench/, not here.
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
 import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -26,6 +23,7 @@ from sqlalchemy import text
 
 from api.db import make_engine
 from tests.conftest import database_url, reset_database
+from tests.faults.service import free_port, start_service, wait_ready
 
 ROOT = Path(__file__).resolve().parents[2]
 DENIED = (
@@ -40,39 +38,16 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _start_worker(port: int, data_dir: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "WHYDENIED_DATABASE_URL": database_url(), "WHYDENIED_DATA_DIR": str(data_dir)}
-    command = [sys.executable, "-m", "uvicorn", "--factory", "api.main:create_app", "--port", str(port)]
-    return subprocess.Popen([*command, "--no-access-log", "--log-level", "warning"], cwd=ROOT, env=env)
-
-
-def _wait_ready(port: int, worker: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        assert worker.poll() is None, "the worker exited during start-up"
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/v1/entries", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise TimeoutError(f"worker on {port} not ready")
-
-
 @pytest.fixture
 def workers(tmp_path: Path) -> Iterator[list[tuple[int, subprocess.Popen[bytes]]]]:
     reset_database(database_url())
-    ports = [_free_port(), _free_port()]
-    started = [(port, _start_worker(port, tmp_path)) for port in ports]  # both at once, on an empty database
+    ports = [free_port(), free_port()]
+    started = [
+        (port, start_service(port, database_url(), tmp_path)) for port in ports
+    ]  # both at once, on an empty database
     try:
         for port, worker in started:
-            _wait_ready(port, worker)
+            wait_ready(port, worker, path="/v1/entries")  # the database synced, not only alive
         yield started
     finally:
         for _, worker in started:
