@@ -54,6 +54,11 @@ def _parser() -> argparse.ArgumentParser:
         output = explain.add_mutually_exclusive_group()
         output.add_argument("--json", action="store_true", default=name == "diagnose", help="print the API response")
         output.add_argument("--markdown", action="store_true", help="print the playbook as Markdown (for a ticket)")
+        live = explain.add_argument_group("live checks (opt-in; your own credentials, read-only calls)")
+        live.add_argument("--live", action="store_true", help="confirm the diagnosis with the provider (AWS for now)")
+        live.add_argument("--profile", default=None, help="AWS profile for --live (default: the usual chain)")
+        live.add_argument("--region", default=None, help="AWS region for --live (default: the profile's)")
+        live.add_argument("--live-timeout", type=float, default=5.0, metavar="SECONDS", help="per call (default 5)")
         explain.set_defaults(handler=_explain)
 
     entries = commands.add_parser("entries", help="list the guidance entries, or show one")
@@ -175,13 +180,38 @@ def _explain(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as exc:
         return _fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
     response = diagnose_request(request, load_catalog(check=False), load_iam_index).model_dump(mode="json")
+    if args.live:
+        _add_live_checks(response, args)
     if args.json:
         print(json.dumps(response, indent=2, ensure_ascii=False))
     elif args.markdown:
         sys.stdout.write(render_markdown(response))
     else:
         sys.stdout.write(render_text(response, Style(colour_wanted(sys.stdout))))
+        for check in response.get("live", []):
+            print(f"live  {check['check']}: {check['outcome']} - {check['summary']}")
     return 0 if response["reason"] else 1
+
+
+def _add_live_checks(response: dict[str, Any], args: argparse.Namespace) -> None:
+    """Run the live checks for the diagnosis and fold their outcomes into the response."""
+    if response["provider"] != "aws":
+        response["live"] = [
+            {"check": "live checks", "outcome": "unavailable", "summary": f"none for {response['provider']} yet"}
+        ]
+        return
+    from api.live.aws import run_aws_checks
+
+    results = run_aws_checks(
+        response["facts"], response["reason"], profile=args.profile, region=args.region, timeout=args.live_timeout
+    )
+    response["live"] = [result.to_json() for result in results]
+    # The decision checks speak to the reason: agreement makes it near-certain, disagreement doubtful.
+    decisive = [r.outcome for r in results if r.check != "sts get-caller-identity"]
+    if "contradicted" in decisive:
+        response["confidence"] = min(response["confidence"], 0.5)
+    elif "verified" in decisive or "simulated" in decisive:
+        response["confidence"] = max(response["confidence"], 0.99)
 
 
 def _entries(args: argparse.Namespace) -> int:

@@ -1,0 +1,202 @@
+"""AWS live checks: outcomes from stubbed STS and IAM (botocore's Stubber), and from a dead endpoint.
+
+No test reaches AWS. The Stubber checks each request's parameters against the real service
+model, so a check that calls an API wrongly fails here. Responses follow the shapes in the STS
+and IAM API references; their values are made up (`source: synthetic`).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+import yaml
+from botocore.stub import Stubber
+
+from adapters.registry import diagnose
+from api.live.aws import client_config, run_aws_checks
+
+ROOT = Path(__file__).resolve().parents[2]
+# The example of AWS's announcement of policy ARNs in denial messages.
+SCP = (
+    "An error occurred (AccessDenied) when calling the ListRoles operation: User: arn:aws:iam::123456789012:user/Matt "
+    "is not authorized to perform: iam:ListRoles on resource: arn:aws:iam::123456789012:role/* with an explicit deny "
+    "in a service control policy: arn:aws:organizations::987654321098:policy/o-qv5af4abcd/service_control_policy/p-2kgnabcd"
+)
+
+
+def _payload(payload_id: str) -> str:
+    for path in sorted((ROOT / "tests" / "adapters" / "aws").glob("payloads*.yaml")):
+        for item in yaml.safe_load(path.read_text(encoding="utf-8")):
+            if item["id"] == payload_id:
+                return str(item["input"]["error"])
+    raise LookupError(payload_id)
+
+
+class Stubs:
+    """Real boto3 clients with Stubbers attached; `make_client` hands them to the checks."""
+
+    def __init__(self) -> None:
+        self.clients = {
+            name: boto3.client(
+                name, region_name="us-east-1", aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="x"
+            )
+            for name in ("sts", "iam")
+        }
+        self.stubs = {name: Stubber(client) for name, client in self.clients.items()}
+        for stub in self.stubs.values():
+            stub.activate()
+
+    def make_client(self, service: str) -> Any:
+        return self.clients[service]
+
+    def done(self) -> None:
+        for stub in self.stubs.values():
+            stub.assert_no_pending_responses()
+
+
+def _facts(text: str) -> tuple[dict[str, Any], str | None]:
+    diagnosis = diagnose(text)
+    return dict(diagnosis.facts), diagnosis.reason
+
+
+def test_scp_deny_is_simulated_and_names_the_matched_policy() -> None:
+    facts, reason = _facts(SCP)
+    stubs = Stubs()
+    stubs.stubs["sts"].add_response(
+        "get_caller_identity",
+        {"UserId": "AIDAEXAMPLE", "Account": "123456789012", "Arn": "arn:aws:iam::123456789012:user/Matt"},
+    )
+    stubs.stubs["iam"].add_response(
+        "simulate_principal_policy",
+        {
+            "EvaluationResults": [
+                {
+                    "EvalActionName": "iam:ListRoles",
+                    "EvalDecision": "explicitDeny",
+                    "MatchedStatements": [{"SourcePolicyId": "p-2kgnabcd", "SourcePolicyType": "none"}],
+                    "OrganizationsDecisionDetail": {"AllowedByOrganizations": False},
+                }
+            ]
+        },
+        {
+            "PolicySourceArn": "arn:aws:iam::123456789012:user/Matt",
+            "ActionNames": ["iam:ListRoles"],
+            "ResourceArns": ["arn:aws:iam::123456789012:role/*"],
+        },
+    )
+    identity, simulation = run_aws_checks(facts, reason, make_client=stubs.make_client)
+    stubs.done()
+    assert identity.outcome == "verified" and "the denied principal" in identity.summary
+    assert simulation.outcome == "simulated"
+    assert simulation.details["matched_statements"] == [{"SourcePolicyId": "p-2kgnabcd", "SourcePolicyType": "none"}]
+    assert simulation.details["allowed_by_organizations"] is False
+    assert "p-2kgnabcd" in simulation.summary
+
+
+def test_an_encoded_message_is_decoded_into_facts() -> None:
+    facts, reason = _facts(_payload("ec2-xml-unauthorizedoperation-encoded-message"))
+    assert reason == "aws.authz.encoded_message" and facts["encoded_message"]
+    decoded = {  # the documented shape of DecodedMessage; values synthetic
+        "allowed": False,
+        "explicitDeny": False,
+        "matchedStatements": {"items": []},
+        "failures": {"items": []},
+        "context": {
+            "principal": {"id": "AIDAEXAMPLE", "arn": "arn:aws:iam::123456789012:user/dev"},
+            "action": "ec2:RunInstances",
+            "resource": "arn:aws:ec2:us-east-1:123456789012:instance/*",
+            "conditions": {"items": [{"key": "ec2:InstanceType", "values": {"items": [{"value": "t3.micro"}]}}]},
+        },
+    }
+    stubs = Stubs()
+    stubs.stubs["sts"].add_response(
+        "get_caller_identity",
+        {
+            "UserId": "AROAEXAMPLE:me",
+            "Account": "123456789012",
+            "Arn": "arn:aws:sts::123456789012:assumed-role/Admin/me",
+        },
+    )
+    stubs.stubs["sts"].add_response(
+        "decode_authorization_message",
+        {"DecodedMessage": json.dumps(decoded)},
+        {"EncodedMessage": facts["encoded_message"]},
+    )
+    results = run_aws_checks(facts, reason, make_client=stubs.make_client)
+    stubs.done()
+    decode = next(r for r in results if r.check == "sts decode-authorization-message")
+    assert decode.outcome == "verified" and "implicit deny" in decode.summary
+    assert decode.details["action"] == "ec2:RunInstances"
+    assert decode.details["principal"] == "arn:aws:iam::123456789012:user/dev"
+    assert decode.details["conditions"][0]["key"] == "ec2:InstanceType"
+
+
+def test_a_check_that_is_itself_denied_says_what_it_needs() -> None:
+    facts, reason = _facts(SCP)
+    stubs = Stubs()
+    stubs.stubs["sts"].add_response(
+        "get_caller_identity",
+        {"UserId": "AIDAEXAMPLE", "Account": "123456789012", "Arn": "arn:aws:iam::123456789012:user/Other"},
+    )
+    stubs.stubs["iam"].add_client_error(
+        "simulate_principal_policy",
+        service_error_code="AccessDenied",
+        service_message="User: arn:aws:iam::123456789012:user/Other is not authorized to perform: "
+        "iam:SimulatePrincipalPolicy on resource: user Matt because no identity-based policy allows the "
+        "iam:SimulatePrincipalPolicy action",
+        http_status_code=403,
+    )
+    identity, simulation = run_aws_checks(facts, reason, make_client=stubs.make_client)
+    stubs.done()
+    assert identity.outcome == "contradicted" and "user/Other" in identity.summary
+    assert simulation.outcome == "not permitted"
+    assert simulation.needs == "iam:SimulatePrincipalPolicy"
+    assert simulation.denial_reason == "aws.authz.implicit_deny.identity_policy"
+
+
+def test_an_unreachable_endpoint_is_unavailable_within_the_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    facts, reason = _facts(SCP)
+    clients = {
+        name: boto3.client(
+            name,
+            region_name="us-east-1",
+            endpoint_url="http://127.0.0.1:9",  # nothing listens on the discard port
+            aws_access_key_id="AKIDEXAMPLE",
+            aws_secret_access_key="x",
+            config=client_config(1.0),
+        )
+        for name in ("sts", "iam")
+    }
+    started = time.monotonic()
+    results = run_aws_checks(facts, reason, make_client=clients.__getitem__)
+    assert [r.outcome for r in results] == ["unavailable", "unavailable"]
+    assert time.monotonic() - started < 10
+
+
+def test_explain_live_keeps_the_offline_diagnosis_when_aws_is_unreachable(tmp_path: Path) -> None:
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
+        "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
+        "AWS_SECRET_ACCESS_KEY": "x",
+        "AWS_CONFIG_FILE": str(tmp_path / "none"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+    }
+    started = time.monotonic()
+    run = subprocess.run(
+        [sys.executable, "-m", "api.cli", "explain", "--json", "--live", "--live-timeout", "1"],
+        input=SCP, capture_output=True, text=True, cwd=ROOT, env=env, timeout=60, check=False,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    response = json.loads(run.stdout)
+    assert response["reason"] == "aws.authz.explicit_deny.scp" and response["guidance"]["fix"]
+    assert [check["outcome"] for check in response["live"]] == ["unavailable", "unavailable"]
+    assert time.monotonic() - started < 30
