@@ -188,30 +188,19 @@ def _explain(args: argparse.Namespace) -> int:
         sys.stdout.write(render_markdown(response))
     else:
         sys.stdout.write(render_text(response, Style(colour_wanted(sys.stdout))))
-        for check in response.get("live", []):
+        for check in response.get("live") or []:
             print(f"live  {check['check']}: {check['outcome']} - {check['summary']}")
     return 0 if response["reason"] else 1
 
 
 def _add_live_checks(response: dict[str, Any], args: argparse.Namespace) -> None:
     """Run the live checks for the diagnosis and fold their outcomes into the response."""
-    if response["provider"] != "aws":
-        response["live"] = [
-            {"check": "live checks", "outcome": "unavailable", "summary": f"none for {response['provider']} yet"}
-        ]
-        return
-    from api.live.aws import run_aws_checks
+    from api.live.apply import live_checks
 
-    results = run_aws_checks(
-        response["facts"], response["reason"], profile=args.profile, region=args.region, timeout=args.live_timeout
-    )
-    response["live"] = [result.to_json() for result in results]
-    # The decision checks speak to the reason: agreement makes it near-certain, disagreement doubtful.
-    decisive = [r.outcome for r in results if r.check != "sts get-caller-identity"]
-    if "contradicted" in decisive:
-        response["confidence"] = min(response["confidence"], 0.5)
-    elif "verified" in decisive or "simulated" in decisive:
-        response["confidence"] = max(response["confidence"], 0.99)
+    response["live"], response["confidence"] = live_checks(
+        response["provider"], response["reason"], response["facts"], response["confidence"],
+        profile=args.profile, region=args.region, timeout=args.live_timeout,
+    )  # fmt: skip
 
 
 def _entries(args: argparse.Namespace) -> int:

@@ -44,6 +44,11 @@ class DiagnoseRequest(BaseModel):
         str | None,
         Field(max_length=32, pattern=r"^[A-Za-z0-9_-]+$", description="A hint: aws, gcp, http, ..."),
     ] = None
+    live: bool = Field(
+        default=False,
+        description="Also run live checks with the server's credentials: only when the operator enabled them, "
+        "and only with an API key.",
+    )
 
     @field_validator("error")
     @classmethod
@@ -91,6 +96,17 @@ class FindingResponse(BaseModel):
     basis: str
 
 
+class LiveCheckResponse(BaseModel):
+    """One live check: verified, simulated, contradicted, not permitted or unavailable."""
+
+    check: str
+    outcome: str
+    summary: str
+    details: dict[str, Any] | None = None
+    needs: str | None = Field(default=None, description="The permission the check itself needs.")
+    denial_reason: str | None = Field(default=None, description="Our reading of the check's own denial.")
+
+
 class DiagnoseResponse(BaseModel):
     """The diagnosis: provider, category, reason, confidence, facts, and rendered guidance."""
 
@@ -106,6 +122,7 @@ class DiagnoseResponse(BaseModel):
     variant: str | None = Field(default=None, description="A finer name for the failed check.")
     id: str | None = Field(default=None, description="The diagnosis id, when history is enabled (for feedback).")
     note: str | None = Field(default=None, description="What a non-access failure is instead.")
+    live: list[LiveCheckResponse] | None = Field(default=None, description="Live check outcomes, when asked for.")
 
 
 class ReasonResponse(BaseModel):

@@ -56,6 +56,12 @@ class Settings(BaseSettings):
         description="Diagnoses a minute each client (peer address) may request from /v1/diagnose and the web "
         "form, bursts included; 0 turns the limit off. Over it: 429 with Retry-After.",
     )
+    live_checks_enabled: bool = Field(
+        default=False,
+        description='Accept `"live": true` on /v1/diagnose (with an API key): the server\'s own AWS '
+        "credentials then answer read-only checks. Off by default.",
+    )
+    live_timeout_seconds: float = Field(default=5.0, gt=0, le=30, description="Per call, for live checks.")
     history_key: str | None = Field(
         default=None,
         description="Secret for the principal hash (HMAC); without it a random key is made per process start.",

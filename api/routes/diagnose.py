@@ -7,13 +7,16 @@ import time
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from sqlmodel import Session
 
-from api.deps import CatalogDep, IamIndexDep, enforce_rate_limit
+from api.deps import CatalogDep, IamIndexDep, enforce_rate_limit, require_api_key
+from api.live.apply import live_checks
 from api.metrics import Metrics
-from api.problems import UNAVAILABLE, problem_responses
-from api.schemas import DiagnoseRequest, DiagnoseResponse
+from api.problems import UNAVAILABLE, Problem, problem_responses
+from api.schemas import DiagnoseRequest, DiagnoseResponse, LiveCheckResponse
 from api.services.diagnosis import diagnose_request
 from api.services.history import HistoryWriter
+from api.settings import Settings
 
 log = logging.getLogger("whydenied.history")
 router = APIRouter(prefix="/v1", tags=["diagnose"])
@@ -22,7 +25,7 @@ router = APIRouter(prefix="/v1", tags=["diagnose"])
 @router.post(
     "/diagnose",
     response_model=DiagnoseResponse,
-    responses=problem_responses(400, 413, 415, 422, 429),
+    responses=problem_responses(400, 401, 403, 413, 415, 422, 429),
     dependencies=[Depends(enforce_rate_limit)],
     summary="Diagnose a pasted access failure",
     operation_id="diagnose",
@@ -31,6 +34,8 @@ async def diagnose(request: Request, body: DiagnoseRequest, catalog: CatalogDep,
     """Classify the failure and return the guidance rendered for the facts read from it."""
     # Async on purpose: the work is a fraction of a millisecond of CPU and no I/O, cheaper on the
     # event loop than a hop to the thread pool. Only the opt-in history write does I/O: it hops.
+    if body.live:
+        await run_in_threadpool(_allow_live_checks, request)
     started = time.perf_counter()
     response = diagnose_request(body, catalog, iam_index)
     metrics: Metrics = request.app.state.metrics
@@ -41,6 +46,30 @@ async def diagnose(request: Request, body: DiagnoseRequest, catalog: CatalogDep,
             response.id = await run_in_threadpool(history.record, response)
         except UNAVAILABLE:  # a database outage costs the history row, never the diagnosis
             log.warning("history not recorded: database unavailable")
+    if body.live:  # network I/O with the server's credentials: off the event loop
+        settings: Settings = request.app.state.settings
+        checks, response.confidence = await run_in_threadpool(
+            lambda: live_checks(
+                response.provider, response.reason, response.facts, response.confidence,
+                timeout=settings.live_timeout_seconds,
+            )
+        )  # fmt: skip
+        response.live = [LiveCheckResponse.model_validate(check) for check in checks]
     # The model was built and validated by diagnose_request: serialise it once, without FastAPI
     # validating it again against response_model (which stays for the OpenAPI document).
     return Response(response.model_dump_json(), media_type="application/json")
+
+
+def _allow_live_checks(request: Request) -> None:
+    """Live checks spend the server's credentials: only when enabled, and only for a key holder."""
+    settings: Settings = request.app.state.settings
+    if not settings.live_checks_enabled:
+        raise Problem(
+            403,
+            "live-checks-disabled",
+            "Forbidden",
+            "Live checks are off on this server (WHYDENIED_LIVE_CHECKS_ENABLED); run `whydenied explain --live` "
+            "locally to use your own credentials.",
+        )
+    with Session(request.app.state.engine) as session:
+        require_api_key(request, session)
