@@ -16,6 +16,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
+from adapters.derived import derived_facts
 from adapters.registry import diagnose
 from api.live.outcome import CheckResult, Outcome, agrees
 
@@ -49,10 +50,14 @@ def run_aws_checks(
         def make_client(service: str) -> Any:
             return session.client(service, config=config, region_name=chosen_region)
 
+    facts = {**derived_facts(facts), **facts}  # role_arn behind a session, the role an AssumeRole targeted
     sts = make_client("sts")
     results = [_caller_identity(sts, facts)]
     if facts.get("encoded_message"):
         results.append(_decode(sts, str(facts["encoded_message"]), reason))
+    if reason == "aws.authz.assume_role_denied" and facts.get("resource_role_name"):
+        results.append(_trust_policy(make_client("iam"), str(facts["resource_role_name"]), facts))
+        return results  # the simulator speaks for identity policies; here the trust policy decides
     source = facts.get("role_arn") or _user_arn(facts.get("principal"))
     if source and facts.get("action"):
         results.append(_simulate(make_client("iam"), str(source), facts, reason))
@@ -166,3 +171,59 @@ def _simulate(iam: Any, source: str, facts: Mapping[str, Any], reason: str | Non
         return CheckResult("iam simulate-principal-policy", outcome, summary, details)
 
     return _guarded("iam simulate-principal-policy", "iam:SimulatePrincipalPolicy", call)
+
+
+def _trust_policy(iam: Any, role_name: str, facts: Mapping[str, Any]) -> CheckResult:
+    """Read the role's trust policy and tell whether it trusts the denied caller, and on what conditions."""
+
+    def call() -> CheckResult:
+        document = iam.get_role(RoleName=role_name)["Role"]["AssumeRolePolicyDocument"]
+        if isinstance(document, str):  # the raw API URL-encodes it; boto3 usually decodes it already
+            from urllib.parse import unquote
+
+            document = json.loads(unquote(document))
+        caller = str(facts.get("principal") or "")
+        trusting = [s for s in _statements(document) if s.get("Effect") == "Allow" and _trusts(s, caller, facts)]
+        denying = [s for s in _statements(document) if s.get("Effect") == "Deny" and _trusts(s, caller, facts)]
+        details = {"role": role_name, "caller": caller or None, "trust_policy": document}
+        if denying:
+            summary = "The trust policy explicitly denies this caller."
+            return CheckResult("iam get-role (trust policy)", "verified", summary, details)
+        if not trusting:
+            summary = f"The trust policy of {role_name} names no principal matching {caller or 'the caller'}."
+            return CheckResult("iam get-role (trust policy)", "verified", summary, details)
+        conditions = [s["Condition"] for s in trusting if s.get("Condition")]
+        if conditions:
+            details["conditions"] = conditions
+            summary = "The trust policy trusts this caller only under conditions (check sub/aud/ExternalId)."
+            return CheckResult("iam get-role (trust policy)", "verified", summary, details)
+        summary = (
+            "The trust policy trusts this caller without conditions: the denial comes from elsewhere "
+            "(the caller's own sts:AssumeRole permission, an SCP, or a session policy)."
+        )
+        return CheckResult("iam get-role (trust policy)", "contradicted", summary, details)
+
+    return _guarded("iam get-role (trust policy)", "iam:GetRole", call)
+
+
+def _statements(document: Any) -> list[dict[str, Any]]:
+    statements = document.get("Statement", []) if isinstance(document, dict) else []
+    return [s for s in (statements if isinstance(statements, list) else [statements]) if isinstance(s, dict)]
+
+
+def _trusts(statement: Mapping[str, Any], caller: str, facts: Mapping[str, Any]) -> bool:
+    """Tell whether the statement's Principal covers the caller (ARN, its role, its account, or *)."""
+    principal = statement.get("Principal")
+    if principal == "*":
+        return True
+    if not isinstance(principal, dict):
+        return False
+    named: list[str] = []
+    for value in principal.values():
+        named += value if isinstance(value, list) else [value]
+    account = caller.split(":")[4] if caller.count(":") >= 5 else ""
+    candidates = {caller, str(facts.get("role_arn") or ""), f"arn:aws:iam::{account}:root", account, "*"} - {""}
+    # Web identity: the statement names the provider; the caller is then the federated user.
+    if "Federated" in principal and "sts:AssumeRoleWithWebIdentity" in str(facts.get("action") or ""):
+        return True
+    return any(str(name) in candidates for name in named)

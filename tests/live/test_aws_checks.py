@@ -200,3 +200,38 @@ def test_explain_live_keeps_the_offline_diagnosis_when_aws_is_unreachable(tmp_pa
     assert response["reason"] == "aws.authz.explicit_deny.scp" and response["guidance"]["fix"]
     assert [check["outcome"] for check in response["live"]] == ["unavailable", "unavailable"]
     assert time.monotonic() - started < 30
+
+
+# A real cross-account AssumeRole denial (nccgroup/aws-inventory#34), in the AWS payload corpus.
+ASSUME = "botocore-sts-assumerole-cross-account-denied"
+
+
+def test_an_assume_role_denial_reads_the_trust_policy() -> None:
+    facts, reason = _facts(_payload(ASSUME))
+    assert reason == "aws.authz.assume_role_denied"
+    role = str(facts["resource"]).rsplit("/", 1)[-1]
+    stubs = Stubs()
+    stubs.stubs["sts"].add_response(
+        "get_caller_identity", {"UserId": "AIDAEXAMPLE", "Account": "123456789012", "Arn": str(facts["principal"])}
+    )
+    trust = {  # synthetic: trusts another account only
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::444455556666:root"}, "Action": "sts:AssumeRole"}
+        ],
+    }
+    stubs.stubs["iam"].add_response(
+        "get_role",
+        {
+            "Role": {
+                "Path": "/", "RoleName": role, "RoleId": "AROAEXAMPLEEXAMPLE1", "Arn": str(facts["resource"]),
+                "CreateDate": "2026-01-01T00:00:00Z", "AssumeRolePolicyDocument": json.dumps(trust),
+            }
+        },
+        {"RoleName": role},
+    )  # fmt: skip
+    identity, trust_check = run_aws_checks(facts, reason, make_client=stubs.make_client)
+    stubs.done()
+    assert identity.outcome == "verified"
+    assert trust_check.outcome == "verified" and "names no principal matching" in trust_check.summary
+    assert trust_check.details["trust_policy"] == trust
