@@ -61,6 +61,8 @@ def run_aws_checks(
     source = facts.get("role_arn") or _user_arn(facts.get("principal"))
     if source and facts.get("action"):
         results.append(_simulate(make_client("iam"), str(source), facts, reason))
+    if reason and reason.endswith(".scp") and facts.get("account_id"):
+        results.append(_account_scps(make_client("organizations"), str(facts["account_id"]), facts))
     return results
 
 
@@ -227,3 +229,35 @@ def _trusts(statement: Mapping[str, Any], caller: str, facts: Mapping[str, Any])
     if "Federated" in principal and "sts:AssumeRoleWithWebIdentity" in str(facts.get("action") or ""):
         return True
     return any(str(name) in candidates for name in named)
+
+
+def _account_scps(organizations: Any, account_id: str, facts: Mapping[str, Any]) -> CheckResult:
+    """Name the SCPs attached directly to the account; say whether the message's policy is one."""
+    check = "organizations list-policies-for-target"
+
+    def call() -> CheckResult:
+        pages = organizations.get_paginator("list_policies_for_target").paginate(
+            TargetId=account_id, Filter="SERVICE_CONTROL_POLICY"
+        )
+        policies = [
+            {"id": policy.get("Id"), "name": policy.get("Name"), "arn": policy.get("Arn")}
+            for page in pages
+            for policy in page.get("Policies", [])
+        ]
+        named = str(facts.get("policy_arn") or "")
+        details: dict[str, Any] = {"account_id": account_id, "attached_scps": policies}
+        listing = ", ".join(f"{p['name']} ({p['id']})" for p in policies) or "none"
+        if not named:
+            return CheckResult(check, "verified", f"SCPs attached to account {account_id}: {listing}.", details)
+        match = next((p for p in policies if p["arn"] == named or (p["id"] and named.endswith("/" + p["id"]))), None)
+        if match:
+            summary = f"The denying SCP {match['name']} ({match['id']}) is attached to account {account_id}."
+        else:
+            # Not on the account itself: SCPs also apply from every OU above it and from the root.
+            summary = (
+                f"The denying SCP is not attached to account {account_id} directly ({listing}); "
+                "look on its OUs and the root (list-parents, then list-policies-for-target on each)."
+            )
+        return CheckResult(check, "verified", summary, details)
+
+    return _guarded(check, "organizations:ListPoliciesForTarget (management or delegated admin account)", call)

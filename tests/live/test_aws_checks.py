@@ -47,7 +47,7 @@ class Stubs:
             name: boto3.client(
                 name, region_name="us-east-1", aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="x"
             )
-            for name in ("sts", "iam")
+            for name in ("sts", "iam", "organizations")
         }
         self.stubs = {name: Stubber(client) for name, client in self.clients.items()}
         for stub in self.stubs.values():
@@ -91,8 +91,15 @@ def test_scp_deny_is_simulated_and_names_the_matched_policy() -> None:
             "ResourceArns": ["arn:aws:iam::123456789012:role/*"],
         },
     )
-    identity, simulation = run_aws_checks(facts, reason, make_client=stubs.make_client)
+    stubs.stubs["organizations"].add_client_error(  # run from a member account: not permitted
+        "list_policies_for_target",
+        service_error_code="AccessDeniedException",
+        service_message="You don't have permissions to access this resource.",
+        http_status_code=400,
+    )
+    identity, simulation, scps = run_aws_checks(facts, reason, make_client=stubs.make_client)
     stubs.done()
+    assert scps.outcome == "not permitted" and scps.needs and "ListPoliciesForTarget" in scps.needs
     assert identity.outcome == "verified" and "the denied principal" in identity.summary
     assert simulation.outcome == "simulated"
     assert simulation.details["matched_statements"] == [{"SourcePolicyId": "p-2kgnabcd", "SourcePolicyType": "none"}]
@@ -153,7 +160,10 @@ def test_a_check_that_is_itself_denied_says_what_it_needs() -> None:
         "iam:SimulatePrincipalPolicy action",
         http_status_code=403,
     )
-    identity, simulation = run_aws_checks(facts, reason, make_client=stubs.make_client)
+    stubs.stubs["organizations"].add_client_error(
+        "list_policies_for_target", service_error_code="AccessDeniedException", http_status_code=400
+    )
+    identity, simulation, _ = run_aws_checks(facts, reason, make_client=stubs.make_client)
     stubs.done()
     assert identity.outcome == "contradicted" and "user/Other" in identity.summary
     assert simulation.outcome == "not permitted"
@@ -172,11 +182,11 @@ def test_an_unreachable_endpoint_is_unavailable_within_the_timeout(monkeypatch: 
             aws_secret_access_key="x",
             config=client_config(1.0),
         )
-        for name in ("sts", "iam")
+        for name in ("sts", "iam", "organizations")
     }
     started = time.monotonic()
     results = run_aws_checks(facts, reason, make_client=clients.__getitem__)
-    assert [r.outcome for r in results] == ["unavailable", "unavailable"]
+    assert [r.outcome for r in results] == ["unavailable"] * 3
     assert time.monotonic() - started < 10
 
 
@@ -198,7 +208,7 @@ def test_explain_live_keeps_the_offline_diagnosis_when_aws_is_unreachable(tmp_pa
     assert run.returncode == 0, run.stderr
     response = json.loads(run.stdout)
     assert response["reason"] == "aws.authz.explicit_deny.scp" and response["guidance"]["fix"]
-    assert [check["outcome"] for check in response["live"]] == ["unavailable", "unavailable"]
+    assert [check["outcome"] for check in response["live"]] == ["unavailable"] * 3
     assert time.monotonic() - started < 30
 
 
@@ -235,3 +245,31 @@ def test_an_assume_role_denial_reads_the_trust_policy() -> None:
     assert identity.outcome == "verified"
     assert trust_check.outcome == "verified" and "names no principal matching" in trust_check.summary
     assert trust_check.details["trust_policy"] == trust
+
+
+def test_an_scp_denial_names_the_scps_on_the_account() -> None:
+    facts, reason = _facts(SCP)
+    stubs = Stubs()
+    stubs.stubs["sts"].add_response(
+        "get_caller_identity",
+        {"UserId": "AIDAEXAMPLE", "Account": "123456789012", "Arn": "arn:aws:iam::123456789012:user/Matt"},
+    )
+    stubs.stubs["iam"].add_client_error(
+        "simulate_principal_policy", service_error_code="AccessDenied", service_message="denied", http_status_code=403
+    )
+    stubs.stubs["organizations"].add_response(
+        "list_policies_for_target",
+        {
+            "Policies": [
+                {
+                    "Id": "p-2kgnabcd", "Arn": str(facts["policy_arn"]), "Name": "DenyIamReads",
+                    "Type": "SERVICE_CONTROL_POLICY", "AwsManaged": False,
+                }
+            ]
+        },
+        {"TargetId": "123456789012", "Filter": "SERVICE_CONTROL_POLICY"},
+    )  # fmt: skip
+    *_, scps = run_aws_checks(facts, reason, make_client=stubs.make_client)
+    stubs.done()
+    assert scps.outcome == "verified"
+    assert "DenyIamReads (p-2kgnabcd) is attached to account 123456789012" in scps.summary
