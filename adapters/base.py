@@ -82,6 +82,9 @@ class Adapter(Protocol):
         ...
 
 
+_CONTROL_CHARACTERS: Final = dict.fromkeys([*range(0x20), *range(0x7F, 0xA0)])
+
+
 class FindingsBuilder:
     """Collects findings in order; the first value recorded for a field wins."""
 
@@ -90,6 +93,10 @@ class FindingsBuilder:
 
     def add(self, field: str, value: FactValue | None, evidence: Evidence, basis: str) -> None:
         """Record a finding unless the value is empty or the field is already known."""
+        if isinstance(value, str):
+            # Every fact ends up in a terminal, a log line or a command: no control characters
+            # (ESC c resets a terminal, BEL, backspace rewrites what is shown), whichever adapter read it.
+            value = value.translate(_CONTROL_CHARACTERS)
         if value is None or value == "" or field in self._findings:
             return
         self._findings[field] = Finding(field, value, evidence, basis)

@@ -107,3 +107,15 @@ def test_every_adapter_alone_answers_any_text(adapter: Adapter, text: str, statu
         assert diagnosis.category in ("authentication", "authorization", "other")
         assert 0.0 <= diagnosis.confidence <= 1.0
         assert diagnosis.reason is None or diagnosis.reason.startswith(f"{adapter.name}.")
+
+
+def test_facts_carry_no_control_characters() -> None:
+    # ESC c resets a terminal, BEL rings, backspace rewrites what is shown: none may reach a fact.
+    text = (
+        "An error occurred (AccessDenied) when calling the ListRoles operation: User: "
+        "arn:aws:iam::123456789012:user/Ma\x1bc\x08\x07\x9btt is not authorized to perform: iam:ListRoles on resource: "
+        "arn:aws:iam::123456789012:role/x"
+    )  # synthetic: a real message shape with control characters planted in the principal
+    facts = diagnose(text).facts
+    assert facts["principal"] == "arn:aws:iam::123456789012:user/Mactt"
+    assert not any(ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0 for value in facts.values() for ch in str(value))

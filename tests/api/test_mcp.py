@@ -5,10 +5,7 @@ a loopback port, on the suite's database) and over stdio (`python -m api.cli mcp
 from __future__ import annotations
 
 import json
-import socket
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +13,6 @@ from typing import Any
 import anyio
 import httpx
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 from mcp import Client, MCPError, StdioServerParameters
 from mcp.client.stdio import stdio_client
@@ -27,6 +23,7 @@ from api.main import create_app
 from api.mcp_server import create_mcp_server, stdio_state, transport_security
 from api.settings import Settings
 from tests.conftest import database_url, reset_database
+from tests.servers import serving
 
 pytestmark = pytest.mark.anyio
 
@@ -46,32 +43,14 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
 def live_url(catalog: Catalog, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Serve the whole app on a free loopback port (on the suite's database) for this module."""
     url = database_url()
     reset_database(url)
     settings = Settings(database_url=url, data_dir=tmp_path_factory.mktemp("data"))
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings, catalog=catalog), host="127.0.0.1", port=_free_port(), log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the live server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{server.config.port}"
-    server.should_exit = True
-    thread.join(10)
+    with serving(create_app(settings, catalog=catalog)) as base:
+        yield base
 
 
 def _text(result: CallToolResult) -> str:

@@ -14,7 +14,8 @@ import time
 from pathlib import Path
 
 from tests.conftest import database_url
-from tests.faults.service import free_port, start_service, wait_ready
+from tests.faults.service import start_service, wait_ready
+from tests.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 BODY = json.dumps({"error": 'HTTP/1.1 403 Forbidden\n\n{"message":"Resource not accessible by integration"}'}).encode()

@@ -23,7 +23,8 @@ from sqlalchemy import text
 
 from api.db import make_engine
 from tests.conftest import database_url, reset_database
-from tests.faults.service import free_port, start_service, wait_ready
+from tests.faults.service import start_service, wait_ready
+from tests.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 DENIED = (
