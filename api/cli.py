@@ -55,7 +55,11 @@ def _parser() -> argparse.ArgumentParser:
         output.add_argument("--json", action="store_true", default=name == "diagnose", help="print the API response")
         output.add_argument("--markdown", action="store_true", help="print the playbook as Markdown (for a ticket)")
         live = explain.add_argument_group("live checks (opt-in; your own credentials, read-only calls)")
-        live.add_argument("--live", action="store_true", help="confirm the diagnosis with the provider (AWS for now)")
+        live.add_argument(
+            "--live",
+            action="store_true",
+            help="confirm the diagnosis with the provider (AWS: boto3; GCP: Application Default Credentials)",
+        )
         live.add_argument("--profile", default=None, help="AWS profile for --live (default: the usual chain)")
         live.add_argument("--region", default=None, help="AWS region for --live (default: the profile's)")
         live.add_argument("--live-timeout", type=float, default=5.0, metavar="SECONDS", help="per call (default 5)")
@@ -90,6 +94,14 @@ def _parser() -> argparse.ArgumentParser:
     revoke = key_commands.add_parser("revoke", help="revoke a key by its id")
     revoke.add_argument("id", type=int, help="the id `whydenied keys list` shows")
     revoke.set_defaults(handler=_keys_revoke)
+
+    data = commands.add_parser("data", help="refresh provider data kept in the service's database")
+    data_commands = data.add_subparsers(title="data commands")
+    refresh = data_commands.add_parser(
+        "refresh-gcp-roles", help="read Google's predefined roles (iam.roles.list) into the role cache"
+    )
+    refresh.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS", help="per call (default 30)")
+    refresh.set_defaults(handler=_refresh_gcp_roles)
 
     content = commands.add_parser("content", help="work on the content catalogue")
     content_commands = content.add_subparsers(title="content commands")
@@ -199,7 +211,7 @@ def _add_live_checks(response: dict[str, Any], args: argparse.Namespace) -> None
 
     response["live"], response["confidence"] = live_checks(
         response["provider"], response["reason"], response["facts"], response["confidence"],
-        profile=args.profile, region=args.region, timeout=args.live_timeout,
+        profile=args.profile, region=args.region, timeout=args.live_timeout, guidance=response["guidance"],
     )  # fmt: skip
 
 
@@ -229,7 +241,7 @@ def _entries(args: argparse.Namespace) -> int:
 
 
 @contextmanager
-def _key_engine() -> Iterator[Any]:
+def _service_engine() -> Iterator[Any]:
     from api.db import create_tables, make_engine
     from api.settings import get_settings
 
@@ -241,10 +253,40 @@ def _key_engine() -> Iterator[Any]:
         engine.dispose()
 
 
+def _refresh_gcp_roles(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from google.api_core.exceptions import GoogleAPICallError, RetryError
+    from google.cloud.iam_admin_v1 import IAMClient
+
+    from api.live.gcp_clients import CredentialsUnavailable, google_clients
+    from api.services.gcp_role_cache import fetch_predefined_roles, store_roles
+
+    try:
+        clients = google_clients(args.timeout)
+    except CredentialsUnavailable as exc:
+        return _fail(str(exc))
+    try:
+        roles = fetch_predefined_roles(clients.make(IAMClient), args.timeout)
+    except (GoogleAPICallError, RetryError) as exc:
+        return _fail(f"Google's role list could not be read: {getattr(exc, 'message', None) or type(exc).__name__}")
+    finally:
+        clients.close()
+    if not roles:
+        return _fail("Google's role list came back empty; the cache was left as it was")
+    fetched_at = dt.datetime.now(dt.UTC)
+    with _service_engine() as engine:
+        stored = store_roles(engine, roles, fetched_at)
+    permissions = len({p for role in roles for p in role.permissions})
+    print(f"stored {stored} predefined roles ({permissions} permissions) as of {fetched_at:%Y-%m-%d %H:%M} UTC")
+    print("the service uses them from its next start; `whydenied explain` keeps the reviewed table", file=sys.stderr)
+    return 0
+
+
 def _keys_create(args: argparse.Namespace) -> int:
     from api.services.api_keys import create_key
 
-    with _key_engine() as engine:
+    with _service_engine() as engine:
         record, key = create_key(engine, args.name)
     print(key)
     print(f"key {record.id} ({args.name}) created; it is not stored and cannot be shown again", file=sys.stderr)
@@ -254,7 +296,7 @@ def _keys_create(args: argparse.Namespace) -> int:
 def _keys_list(_args: argparse.Namespace) -> int:
     from api.services.api_keys import list_keys
 
-    with _key_engine() as engine:
+    with _service_engine() as engine:
         records = list_keys(engine)
     for record in records:
         revoked = f"revoked {record.revoked_at:%Y-%m-%d}" if record.revoked_at else "live"
@@ -265,7 +307,7 @@ def _keys_list(_args: argparse.Namespace) -> int:
 def _keys_revoke(args: argparse.Namespace) -> int:
     from api.services.api_keys import revoke_key
 
-    with _key_engine() as engine:
+    with _service_engine() as engine:
         found = revoke_key(engine, args.id)
     if not found:
         return _fail(f"no key has the id {args.id} (see `whydenied keys list`)")

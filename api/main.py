@@ -4,6 +4,7 @@ creates the engine and tables, syncs entries into the database, and disposes of 
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -45,7 +46,8 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        loaded = catalog or load_catalog(content_root(settings.content_dir))
+        # A copy per app: the storage may swap in a refreshed role table without touching a shared catalogue.
+        loaded = dataclasses.replace(catalog) if catalog else load_catalog(content_root(settings.content_dir))
         engine = make_engine(settings.resolved_database_url())
         storage = Storage(engine, loaded)
         storage.try_start()

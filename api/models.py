@@ -71,3 +71,15 @@ class ApiKeyRecord(SQLModel, table=True):
     key_hash: str = Field(max_length=64, unique=True, index=True)
     created_at: dt.datetime = Field(default_factory=_now)
     revoked_at: dt.datetime | None = Field(default=None)
+
+
+class GcpRoleRecord(SQLModel, table=True):
+    """One predefined GCP role as Google's role list gave it (`whydenied data refresh-gcp-roles`)."""
+
+    __tablename__ = "gcp_role"
+
+    name: str = Field(primary_key=True, max_length=256)
+    title: str = Field(default="", max_length=512)
+    stage: str = Field(default="GA", max_length=32)
+    permissions: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    fetched_at: dt.datetime = Field(default_factory=_now)

@@ -18,6 +18,7 @@ from api.catalog import Catalog
 from api.db import SyncReport, create_tables, sync_entries
 from api.problems import UNAVAILABLE
 from api.search import SearchIndex
+from api.services.gcp_role_cache import cached_role_table
 
 log = logging.getLogger("whydenied.storage")
 _SYNC_LOCK: Final = 0x77686479_64656E79 >> 1  # "whydeny" as a bigint, the advisory lock's key
@@ -31,6 +32,7 @@ class Storage:
         self.catalog = catalog
         self.search = SearchIndex(engine, before_query=self.ensure_ready)
         self.sync_report: SyncReport | None = None
+        self.reviewed_roles = catalog.gcp_roles  # content's table, the fallback and the source of grant levels
         self._ready = False
         self._lock = threading.Lock()
 
@@ -52,6 +54,8 @@ class Storage:
                     create_tables(self.engine)
                     self.sync_report = sync_entries(self.engine, self.catalog)
                     self.search.rebuild(self.catalog)
+                    # A refreshed copy of Google's role list, when there is one, replaces the reviewed table.
+                    self.catalog.gcp_roles = cached_role_table(self.engine, self.reviewed_roles) or self.reviewed_roles
                 finally:
                     if locked:
                         guard.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _SYNC_LOCK})

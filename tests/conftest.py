@@ -49,7 +49,8 @@ def make_client(catalog: Catalog, tmp_path: Path) -> Iterator[ClientFactory]:
 
     def factory(**overrides: object) -> TestClient:
         url = str(overrides.pop("database_url", database_url()))
-        reset_database(url)
+        if overrides.pop("reset_database", True):  # False: keep what a test wrote there first
+            reset_database(url)
         settings = Settings(database_url=url, data_dir=tmp_path / "data", **overrides)  # type: ignore[arg-type]
         client = TestClient(create_app(settings, catalog=catalog))
         client.__enter__()

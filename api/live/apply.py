@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
+
+# Checks that describe the setting (who am I, which roles exist) rather than the reason itself.
+_CONTEXT_CHECKS: Final = frozenset({"sts get-caller-identity", "iam query-grantable-roles"})
 
 
 def live_checks(
@@ -15,15 +18,23 @@ def live_checks(
     profile: str | None = None,
     region: str | None = None,
     timeout: float = 5.0,
+    guidance: Mapping[str, Any] | None = None,
 ) -> tuple[list[dict[str, Any]], float]:
     """Return the checks' results as JSON values, and the confidence they leave."""
-    if provider != "aws":
-        return [{"check": "live checks", "outcome": "unavailable", "summary": f"none for {provider} yet"}], confidence
-    from api.live.aws import run_aws_checks  # boto3 only when asked
+    if provider == "aws":
+        from api.live.aws import run_aws_checks  # boto3 only when asked
 
-    results = run_aws_checks(facts, reason, profile=profile, region=region, timeout=timeout)
+        results = run_aws_checks(facts, reason, profile=profile, region=region, timeout=timeout)
+    elif provider == "gcp":
+        from api.live.gcp import run_gcp_checks  # google-cloud-iam only when asked
+
+        suggestion = (guidance or {}).get("role_suggestion") or {}
+        roles = suggestion.get("roles") or [None]
+        results = run_gcp_checks(facts, reason, timeout=timeout, suggested_role=roles[0])
+    else:
+        return [{"check": "live checks", "outcome": "unavailable", "summary": f"none for {provider}"}], confidence
     # The decision checks speak to the reason: agreement makes it near-certain, disagreement doubtful.
-    decisive = [result.outcome for result in results if result.check != "sts get-caller-identity"]
+    decisive = [result.outcome for result in results if result.check not in _CONTEXT_CHECKS]
     if "contradicted" in decisive:
         confidence = min(confidence, 0.5)
     elif "verified" in decisive or "simulated" in decisive:

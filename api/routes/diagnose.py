@@ -51,7 +51,7 @@ async def diagnose(request: Request, body: DiagnoseRequest, catalog: CatalogDep,
         checks, response.confidence = await run_in_threadpool(
             lambda: live_checks(
                 response.provider, response.reason, response.facts, response.confidence,
-                timeout=settings.live_timeout_seconds,
+                timeout=settings.live_timeout_seconds, guidance=response.guidance,
             )
         )  # fmt: skip
         response.live = [LiveCheckResponse.model_validate(check) for check in checks]

@@ -1,0 +1,115 @@
+"""Pure helpers for the GCP live checks: names, deny-rule matching, which roles to suggest.
+
+No network and no Google imports: the checks feed these plain strings read from the API's
+answers, so the rules are tested on their own. Formats follow Google's references: deny rules
+name permissions as `SERVICE_FQDN/RESOURCE.ACTION` (v2) and principals as `principal://...` or
+`principalSet://...` identifiers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, Final, Literal
+
+Match = Literal["certain", "possible"]
+
+BASIC_ROLES: Final = frozenset({"roles/owner", "roles/editor", "roles/viewer"})
+_INACTIVE_STAGES: Final = frozenset({"DEPRECATED", "DISABLED"})
+_MEMBER_PREFIXES: Final = ("user:", "serviceAccount:", "group:", "principal://goog/subject/")
+# The v1 service id of a permission and the host of its API differ for a few services.
+_API_HOSTS: Final = {"resourcemanager": "cloudresourcemanager.googleapis.com"}
+
+
+def principal_email(principal: Any) -> str | None:
+    """Return the e-mail address behind a member string as payloads write it, or None."""
+    text = str(principal or "").strip()
+    if text.startswith("deleted:"):
+        return None
+    for prefix in _MEMBER_PREFIXES:
+        if text.startswith(prefix):
+            text = text[len(prefix) :]
+            break
+    text = text.rsplit("/serviceAccounts/", 1)[-1]
+    return text if "@" in text and " " not in text else None
+
+
+def project_resource(project: str) -> str:
+    """Return a project's full resource name (its id or its number both work)."""
+    return f"//cloudresourcemanager.googleapis.com/projects/{project}"
+
+
+def full_resource_name(facts: Mapping[str, Any]) -> str | None:
+    """Return the full resource name the facts point at: the resource itself, else its project."""
+    resource, permission = str(facts.get("resource") or ""), str(facts.get("permission") or "")
+    if resource.startswith("//"):
+        return resource
+    if resource.startswith(("projects/", "organizations/", "folders/")) and "." in permission:
+        service = permission.split(".", 1)[0]
+        return f"//{_API_HOSTS.get(service, f'{service}.googleapis.com')}/{resource}"
+    project = facts.get("project")
+    return project_resource(str(project)) if project else None
+
+
+def _permission_matches(permission: str, patterns: Iterable[str]) -> bool:
+    """Does a v1 permission (`storage.buckets.delete`) match a v2 pattern (`storage.googleapis.com/buckets.*`)?"""
+    service, _, rest = permission.partition(".")
+    resource, _, action = rest.rpartition(".")
+    for pattern in patterns:
+        fqdn, _, name = pattern.partition("/")
+        host_service = fqdn.removesuffix(".googleapis.com")
+        if host_service not in (service, f"cloud{service}") and fqdn != _API_HOSTS.get(service):
+            continue
+        if name in ("*", rest, f"{resource}.*", f"*.{action}"):
+            return True
+    return False
+
+
+def _principal_match(email: str | None, identifiers: Iterable[str]) -> Match | None:
+    """Does a list of deny-policy principal identifiers cover this e-mail address?"""
+    found: Match | None = None
+    for identifier in identifiers:
+        if identifier.startswith("deleted:"):
+            continue
+        if identifier == "principalSet://goog/public:all":
+            return "certain"
+        named = identifier.rsplit("/", 1)[-1]
+        single = identifier.startswith(("principal://goog/subject/", "principal://iam.googleapis.com/projects/-/"))
+        if single and email is not None and named.lower() == email.lower():
+            return "certain"
+        if single and email is not None:
+            continue  # another person or service account
+        # A group, a domain's customer id, a pool or a set of service accounts: membership is not visible here.
+        found = "possible"
+    return found
+
+
+def deny_rule_applies(rule: Mapping[str, Any], permission: str, email: str | None) -> Match | None:
+    """Tell whether one deny rule denies this permission to this principal: certainly, possibly or not."""
+    if not _permission_matches(permission, rule.get("denied_permissions", ())):
+        return None
+    if _permission_matches(permission, rule.get("exception_permissions", ())):
+        return None
+    if email is not None and _principal_match(email, rule.get("exception_principals", ())) == "certain":
+        return None
+    who = _principal_match(email, rule.get("denied_principals", ()))
+    if who is None:
+        return None
+    conditional = bool(rule.get("denial_condition"))  # evaluated on resource tags, which are not read here
+    return "possible" if conditional or email is None else who
+
+
+def suggestible_role(name: str, stage: str = "GA", deleted: bool = False) -> bool:
+    """Tell whether a role may be suggested: predefined, active, not basic, not a service agent's."""
+    return (
+        name.startswith("roles/")
+        and name not in BASIC_ROLES
+        and not deleted
+        and stage.upper() not in _INACTIVE_STAGES
+        and "serviceagent" not in name.lower()
+        and not name.startswith("roles/storage.legacy")
+    )
+
+
+def smallest_roles(roles: Iterable[tuple[str, int]], limit: int = 3) -> list[tuple[str, int]]:
+    """Return up to `limit` (role, permission count) pairs, fewest permissions first, then by name."""
+    return sorted(roles, key=lambda pair: (pair[1], pair[0]))[:limit]
