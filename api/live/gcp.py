@@ -136,8 +136,8 @@ def _grantable_roles(
             if count >= _MAX_ROLES:
                 break
             if permission in role.included_permissions and suggestible_role(role.name, role.stage.name, role.deleted):
-                holding.append((role.name, len(role.included_permissions)))
-        best = smallest_roles(holding)
+                holding.append((role.name, tuple(role.included_permissions)))
+        best = smallest_roles(holding, permission=permission)
         if not best:
             return CheckResult(
                 ROLES_CHECK,

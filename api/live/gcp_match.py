@@ -8,7 +8,7 @@ name permissions as `SERVICE_FQDN/RESOURCE.ACTION` (v2) and principals as `princ
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sized
 from typing import Any, Final, Literal
 
 Match = Literal["certain", "possible"]
@@ -110,6 +110,64 @@ def suggestible_role(name: str, stage: str = "GA", deleted: bool = False) -> boo
     )
 
 
-def smallest_roles(roles: Iterable[tuple[str, int]], limit: int = 3) -> list[tuple[str, int]]:
-    """Return up to `limit` (role, permission count) pairs, fewest permissions first, then by name."""
-    return sorted(roles, key=lambda pair: (pair[1], pair[0]))[:limit]
+# Roles whose few permissions carry a capability beyond their count (signing in to VMs, tunnelling,
+# a build's identity): suggested only for the permissions they exist for (prefixes), never as the
+# "smallest" holder of an ordinary read. Token Creator, not Workload Identity User, is Google's role
+# for impersonation; the latter binds federated or Kubernetes identities.
+_CAPABILITY_ROLES: Final = {
+    "roles/compute.osLogin": ("compute.instances.osLogin",),
+    "roles/compute.osAdminLogin": ("compute.instances.osLogin", "compute.instances.osAdminLogin"),
+    "roles/iap.tunnelResourceAccessor": ("iap.tunnel",),
+    "roles/cloudbuild.builds.builder": ("cloudbuild.",),
+    "roles/iam.workloadIdentityUser": (),
+    "roles/logging.privateLogViewer": ("logging.privateLogEntries.",),  # Data Access audit logs
+}
+# A permission's service and the role families that belong to it, where the names differ.
+_ROLE_FAMILIES: Final = {"resourcemanager": ("resourcemanager", "browser"), "apikeys": ("serviceusage",)}
+
+
+def _role_service(role: str) -> str:
+    return role.removeprefix("roles/").split(".", 1)[0]
+
+
+_SECRET_READS: Final = frozenset({"getAccessToken", "getOpenIdToken", "getKeyString"})
+
+
+def is_read(permission: str) -> bool:
+    """Does the permission only read (get*, list*, search, query), not mint tokens or reveal keys?"""
+    action = permission.rsplit(".", 1)[-1]
+    if action in _SECRET_READS:
+        return False
+    return action.startswith(("get", "list", "aggregatedList")) or action in ("search", "query", "read", "view")
+
+
+def is_viewer(role: str) -> bool:
+    """Is it a read-only role by Google's naming (Viewer, Reader, Browser)?"""
+    return role.lower().endswith(("viewer", "reader")) or role == "roles/browser"
+
+
+def smallest_roles(
+    roles: Iterable[tuple[str, Sized]], limit: int = 3, permission: str = ""
+) -> list[tuple[str, int]]:
+    """Return up to `limit` (role, permission count) pairs to suggest, smallest first.
+
+    `roles` are (name, permissions) of roles that hold the permission. With the permission given,
+    the order is: roles of its own service first (the smallest Cloud Build role that can create a
+    bucket is not the answer to "grant storage.buckets.create"), then, for a denied read, viewer
+    and reader roles first (no admin role to fix a list), then fewest permissions. Capability roles
+    appear only for the permissions they exist for, or when nothing else holds it.
+    """
+    service = permission.split(".", 1)[0]
+    families = _ROLE_FAMILIES.get(service, (service,))
+    read = bool(permission) and is_read(permission)
+    holders = list(roles)
+    fitting = [
+        (name, held)
+        for name, held in holders
+        if name not in _CAPABILITY_ROLES or permission.startswith(_CAPABILITY_ROLES[name] or ("\0",))
+    ]
+    ranked = sorted(
+        (bool(permission) and _role_service(name) not in families, read and not is_viewer(name), len(held), name)
+        for name, held in fitting or holders  # a capability role that alone holds it is still the answer
+    )
+    return [(name, size) for _, _, size, name in ranked[:limit]]

@@ -80,11 +80,11 @@ def cached_role_table(engine: Engine, reviewed: RoleTable | None) -> RoleTable |
         rows = session.exec(select(GcpRoleRecord)).all()
     if not rows:
         return None
-    holders: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    holders: dict[str, list[tuple[str, list[str]]]] = defaultdict(list)
     for row in rows:
         if suggestible_role(row.name, row.stage):
             for permission in row.permissions:
-                holders[permission].append((row.name, len(row.permissions)))
+                holders[permission].append((row.name, row.permissions))
     known = reviewed.permissions if reviewed is not None else {}
     permissions: dict[str, PermissionRoles] = {}
     for permission, roles in holders.items():
@@ -92,7 +92,9 @@ def cached_role_table(engine: Engine, reviewed: RoleTable | None) -> RoleTable |
             continue
         grant_on = known[permission].grant_on if permission in known else infer_grant_on(permission)
         try:
-            permissions[permission] = PermissionRoles(roles=[n for n, _ in smallest_roles(roles)], grant_on=grant_on)
+            permissions[permission] = PermissionRoles(
+                roles=[n for n, _ in smallest_roles(roles, permission=permission)], grant_on=grant_on
+            )
         except ValidationError:  # a role name the table's pattern refuses
             continue
     try:
