@@ -202,7 +202,20 @@ def _explain(args: argparse.Namespace) -> int:
         sys.stdout.write(render_text(response, Style(colour_wanted(sys.stdout))))
         for check in response.get("live") or []:
             print(f"live  {check['check']}: {check['outcome']} - {check['summary']}")
+        for layer in _layers_found_live(response):
+            print(f"live  => the layer that denied is {layer}: the grant suggested above will not help; "
+                  f"see `whydenied entries {layer}`")  # fmt: skip
     return 0 if response["reason"] else 1
+
+
+def _layers_found_live(response: dict[str, Any]) -> list[str]:
+    """Return the layers a live check confirmed that differ from the offline reason (a deny policy, say)."""
+    found = {
+        check["details"]["layer"]
+        for check in response.get("live") or []
+        if check["outcome"] in ("verified", "simulated") and check.get("details", {}).get("layer")
+    }
+    return sorted(found - {response["reason"]})
 
 
 def _add_live_checks(response: dict[str, Any], args: argparse.Namespace) -> None:

@@ -195,3 +195,20 @@ def test_cli_without_google_credentials_says_so() -> None:
     assert code == 0 and answer["guidance"]["fix"]
     assert [c["check"] for c in answer["live"]] == ["google credentials"]
     assert answer["live"][0]["outcome"] == "unavailable"
+
+
+def test_cli_says_when_a_live_check_found_another_layer(google: FakeGoogle) -> None:
+    google.deny_policies["projects/proj-x"] = [
+        deny_policy("projects/proj-x", "no-bq-jobs", {
+            "denied_principals": ["principalSet://goog/public:all"],
+            "denied_permissions": ["bigquery.googleapis.com/jobs.create"],
+        }),
+    ]  # fmt: skip
+    env = {**os.environ, "NO_COLOR": "1"}  # the fixture put the stand-in's address in the environment
+    done = subprocess.run(
+        [sys.executable, "-m", "api.cli", "explain", "--live"],
+        input=BIGQUERY_DENIAL, capture_output=True, text=True, cwd=ROOT, env=env, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0
+    assert "live  iam deny policies: verified" in done.stdout
+    assert "the layer that denied is gcp.authz.deny_policy: the grant suggested above will not help" in done.stdout
