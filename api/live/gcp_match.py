@@ -146,9 +146,7 @@ def is_viewer(role: str) -> bool:
     return role.lower().endswith(("viewer", "reader")) or role == "roles/browser"
 
 
-def smallest_roles(
-    roles: Iterable[tuple[str, Sized]], limit: int = 3, permission: str = ""
-) -> list[tuple[str, int]]:
+def smallest_roles(roles: Iterable[tuple[str, Sized]], limit: int = 3, permission: str = "") -> list[tuple[str, int]]:
     """Return up to `limit` (role, permission count) pairs to suggest, smallest first.
 
     `roles` are (name, permissions) of roles that hold the permission. With the permission given,
