@@ -129,7 +129,7 @@ def read_catalog(root: Traversable | None = None, check: bool = True) -> Catalog
     catalog.issues.extend(_lint_links(catalog))
     try:
         catalog.gcp_roles = load_role_table(root)
-    except (OSError, yaml.YAMLError, ValidationError) as exc:
+    except (OSError, ValueError, ValidationError) as exc:  # json.JSONDecodeError is a ValueError
         catalog.issues.append(LintIssue("WD016", ROLES_FILE, f"cannot load: {str(exc)[:300]}"))
     if check:
         catalog.issues.extend(_lint_published(root, catalog))

