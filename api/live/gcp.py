@@ -282,7 +282,8 @@ def _troubleshoot(
         return CheckResult(
             TROUBLESHOOTER_CHECK,
             "unavailable",
-            "Policy Troubleshooter needs the optional extra: pip install 'whydenied[troubleshooter]'.",
+            "Policy Troubleshooter needs the optional extra `troubleshooter` "
+            "(from a checkout: pip install '.[troubleshooter]'; the README's commands include it).",
         )
     resource = full_resource_name(facts)
     if email is None or resource is None:

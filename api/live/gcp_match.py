@@ -8,13 +8,15 @@ name permissions as `SERVICE_FQDN/RESOURCE.ACTION` (v2) and principals as `princ
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sized
+from collections import defaultdict
+from collections.abc import Callable, Collection, Iterable, Mapping, Sized
 from typing import Any, Final, Literal
 
 Match = Literal["certain", "possible"]
 
 BASIC_ROLES: Final = frozenset({"roles/owner", "roles/editor", "roles/viewer"})
-_INACTIVE_STAGES: Final = frozenset({"DEPRECATED", "DISABLED"})
+# An ALPHA or EAP role may change or vanish; a DEPRECATED or DISABLED one is on its way out.
+_UNSUGGESTED_STAGES: Final = frozenset({"ALPHA", "EAP", "DEPRECATED", "DISABLED"})
 _MEMBER_PREFIXES: Final = ("user:", "serviceAccount:", "group:", "principal://goog/subject/")
 # The v1 service id of a permission and the host of its API differ for a few services.
 _API_HOSTS: Final = {"resourcemanager": "cloudresourcemanager.googleapis.com"}
@@ -99,12 +101,12 @@ def deny_rule_applies(rule: Mapping[str, Any], permission: str, email: str | Non
 
 
 def suggestible_role(name: str, stage: str = "GA", deleted: bool = False) -> bool:
-    """Tell whether a role may be suggested: predefined, active, not basic, not a service agent's."""
+    """Tell whether a role may be suggested: predefined, GA or BETA, not basic, not a service agent's."""
     return (
         name.startswith("roles/")
         and name not in BASIC_ROLES
         and not deleted
-        and stage.upper() not in _INACTIVE_STAGES
+        and stage.upper() not in _UNSUGGESTED_STAGES
         and "serviceagent" not in name.lower()
         and not name.startswith("roles/storage.legacy")
     )
@@ -144,6 +146,22 @@ def is_read(permission: str) -> bool:
 def is_viewer(role: str) -> bool:
     """Is it a read-only role by Google's naming (Viewer, Reader, Browser)?"""
     return role.lower().endswith(("viewer", "reader")) or role == "roles/browser"
+
+
+def holders_by_permission(
+    roles: Iterable[tuple[str, str, Collection[str]]], wanted: Callable[[str], bool] = lambda _: True
+) -> dict[str, list[tuple[str, Sized]]]:
+    """Map each wanted permission to the suggestible roles (name, permissions) that hold it.
+
+    `roles` are (name, stage, permissions), as Google's role list or a role file gives them.
+    """
+    holders: dict[str, list[tuple[str, Sized]]] = defaultdict(list)
+    for name, stage, permissions in roles:
+        if suggestible_role(name, stage):
+            for permission in permissions:
+                if wanted(permission):
+                    holders[permission].append((name, permissions))
+    return holders
 
 
 def smallest_roles(roles: Iterable[tuple[str, Sized]], limit: int = 3, permission: str = "") -> list[tuple[str, int]]:

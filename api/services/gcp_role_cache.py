@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Final
@@ -20,7 +19,7 @@ from pydantic import ValidationError
 from sqlalchemy import Engine, delete
 from sqlmodel import Session, select
 
-from api.live.gcp_match import smallest_roles, suggestible_role
+from api.live.gcp_match import holders_by_permission, smallest_roles
 from api.models import GcpRoleRecord
 from api.services.gcp_roles import PERMISSION_PATTERN, PermissionRoles, RoleTable, infer_grant_on
 
@@ -80,11 +79,7 @@ def cached_role_table(engine: Engine, reviewed: RoleTable | None) -> RoleTable |
         rows = session.exec(select(GcpRoleRecord)).all()
     if not rows:
         return None
-    holders: dict[str, list[tuple[str, list[str]]]] = defaultdict(list)
-    for row in rows:
-        if suggestible_role(row.name, row.stage):
-            for permission in row.permissions:
-                holders[permission].append((row.name, row.permissions))
+    holders = holders_by_permission((row.name, row.stage, row.permissions) for row in rows)
     known = reviewed.permissions if reviewed is not None else {}
     permissions: dict[str, PermissionRoles] = {}
     for permission, roles in holders.items():

@@ -17,7 +17,6 @@ import datetime as dt
 import json
 import re
 import sys
-from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +24,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from api.live.gcp_match import smallest_roles, suggestible_role
+from api.live.gcp_match import holders_by_permission, smallest_roles
 from api.services.gcp_roles import PERMISSION_PATTERN, infer_grant_on
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -73,7 +72,6 @@ HEADER = (
     "viewer roles first for a read, then fewest permissions (api/live/gcp_match.py). The service can refresh "
     "this from Google's live role list (`whydenied data refresh-gcp-roles`)."
 )
-SUGGESTIBLE_STAGES = {"GA", "BETA"}  # an ALPHA role may change or vanish: not worth a suggestion
 
 
 def _wanted(permission: str) -> bool:
@@ -89,12 +87,7 @@ def _wanted(permission: str) -> bool:
 def build(role_dir: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     """Return the new table's permissions and the evidence, from the role files in `role_dir`."""
     roles = [json.loads(path.read_text(encoding="utf-8")) for path in sorted(role_dir.glob("*.json"))]
-    holders: dict[str, list[tuple[str, list[str]]]] = defaultdict(list)
-    for role in roles:
-        if role["stage"] in SUGGESTIBLE_STAGES and suggestible_role(role["role"], role["stage"]):
-            for permission in role["includedPermissions"]:
-                if _wanted(permission):
-                    holders[permission].append((role["role"], role["includedPermissions"]))
+    holders = holders_by_permission(((r["role"], r["stage"], r["includedPermissions"]) for r in roles), _wanted)
     current = json.loads(TABLE.read_text(encoding="utf-8"))["permissions"] if TABLE.exists() else {}
     table = {}
     for permission in sorted(holders):

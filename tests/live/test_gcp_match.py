@@ -137,6 +137,8 @@ def test_full_resource_names(facts: dict[str, str], name: str | None) -> None:
         ("roles/bigquery.serviceAgent", "GA", False),
         ("roles/storage.legacyBucketReader", "GA", False),
         ("roles/x.old", "DEPRECATED", False),
+        ("roles/x.preview", "ALPHA", False),
+        ("roles/x.beta", "BETA", True),
         ("projects/p/roles/custom", "GA", False),
     ],
 )
