@@ -121,6 +121,7 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from api.main import create_app
+    from api.server import uvicorn_options
     from api.settings import get_settings
 
     settings = get_settings()
@@ -128,7 +129,7 @@ def _serve(args: argparse.Namespace) -> int:
         create_app(settings),
         host=args.host or settings.host,
         port=args.port or settings.port,
-        access_log=False,
+        **uvicorn_options(settings),
     )
     return 0
 

@@ -22,17 +22,33 @@ from api.models import EntryRecord
 from api.render import AnyEntry
 
 
-def make_engine(url: str) -> Engine:
-    """Create the engine for a URL: SQLite files get their folder, in-memory gets one shared connection."""
+def make_engine(url: str, pool_size: int = 10, pool_timeout: float = 5.0) -> Engine:
+    """Create the engine for a URL: SQLite files get their folder, in-memory gets one shared connection.
+
+    Bounded everywhere (security review F1, F7, F9): a connection for each request slot plus as many
+    for the history writer and the start-up sync, a short wait for one, a connect timeout and a TCP
+    timeout so a database that accepts but never answers fails fast instead of after minutes, and no
+    statement parameters in error messages (they may carry a feedback comment).
+    """
     parsed = make_url(url)
+    pooled: dict[str, Any] = {"pool_size": pool_size, "max_overflow": pool_size, "pool_timeout": pool_timeout}
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        connect_args = {
+            "connect_timeout": max(1, round(pool_timeout)),
+            "tcp_user_timeout": 15_000,  # ms: unacknowledged data on a dead peer fails the query
+            "options": "-c statement_timeout=15000",  # ms: no request waits longer on one statement
+        }
+        return create_engine(
+            url, pool_pre_ping=True, hide_parameters=True, connect_args=connect_args, **pooled
+        )  # fmt: skip
     database = parsed.database or ""
     if database in ("", ":memory:"):
-        engine = create_engine(url, connect_args={"check_same_thread": False}, poolclass=StaticPool)
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False}, poolclass=StaticPool, hide_parameters=True
+        )
     else:
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        engine = create_engine(url, connect_args={"check_same_thread": False}, hide_parameters=True, **pooled)
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine
 

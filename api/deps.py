@@ -1,14 +1,18 @@
-"""FastAPI dependencies: the loaded catalogue and a database session, as Annotated aliases."""
+"""FastAPI dependencies: the loaded catalogue, database access, the rate limit and the API key check.
+
+Endpoints never receive a session: a session held across the thread hops of a sync endpoint was the
+deadlock of security review F1. They `await db.run(work)` instead (api/db_access.py).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import ipaddress
 from typing import Annotated, Final
 
 from fastapi import Depends, Request
-from sqlmodel import Session
 
 from api.catalog import Catalog
+from api.db_access import DatabaseAccess
 from api.problems import Problem
 from api.ratelimit import RateLimiter
 from api.services.api_keys import is_valid_key
@@ -28,11 +32,29 @@ async def get_iam_index(request: Request) -> IamActionIndex:
     return index
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """Yield a session on the app's engine, closed after the request."""
-    request.app.state.storage.ensure_ready()  # after an outage: sync before the first query
-    with Session(request.app.state.engine) as session:
-        yield session
+async def get_db(request: Request) -> DatabaseAccess:
+    """Return the app's database access (one request at a time per slot; see api/db_access.py)."""
+    db: DatabaseAccess = request.app.state.db
+    return db
+
+
+def client_key(host: str | None) -> str:
+    """The rate limit's key for a peer address: the address itself, or its /64 for IPv6.
+
+    One IPv6 subscriber usually holds a whole /64, so counting single addresses would give one
+    client 2**64 buckets (security review F8).
+    """
+    if not host:
+        return "unknown"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
 
 
 def retry_after(request: Request) -> int:
@@ -40,7 +62,8 @@ def retry_after(request: Request) -> int:
     limiter: RateLimiter | None = request.app.state.rate_limiter
     if limiter is None:
         return 0
-    return limiter.acquire(request.client.host if request.client else "unknown")
+    # The socket's peer: `whydenied serve` never lets X-Forwarded-For rewrite it (api/server.py).
+    return limiter.acquire(client_key(request.client.host if request.client else None))
 
 
 async def enforce_rate_limit(request: Request) -> None:
@@ -59,7 +82,7 @@ async def enforce_rate_limit(request: Request) -> None:
 _REALM: Final = 'Bearer realm="whydenied"'
 
 
-def require_api_key(request: Request, session: Annotated[Session, Depends(get_session)]) -> None:
+async def require_api_key(request: Request) -> None:
     """Let the request through only with a live key: `Authorization: Bearer wdk_...` (RFC 6750)."""
     scheme, _, presented = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not presented.strip():
@@ -71,7 +94,9 @@ def require_api_key(request: Request, session: Annotated[Session, Depends(get_se
             "(make one with `whydenied keys create`).",
             headers={"WWW-Authenticate": _REALM},
         )
-    if not is_valid_key(session, presented.strip()):
+    db: DatabaseAccess = request.app.state.db
+    key = presented.strip()
+    if not await db.run(lambda session: is_valid_key(session, key)):
         raise Problem(
             401,
             "invalid-api-key",
@@ -83,4 +108,4 @@ def require_api_key(request: Request, session: Annotated[Session, Depends(get_se
 
 CatalogDep = Annotated[Catalog, Depends(get_catalog)]
 IamIndexDep = Annotated[IamActionIndex, Depends(get_iam_index)]
-SessionDep = Annotated[Session, Depends(get_session)]
+DatabaseDep = Annotated[DatabaseAccess, Depends(get_db)]

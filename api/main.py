@@ -18,6 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from api import openapi, problems
 from api.catalog import Catalog, content_root, load_catalog
 from api.db import make_engine
+from api.db_access import DatabaseAccess
 from api.limits import BodyLimitMiddleware
 from api.mcp_server import create_mcp_server, streamable_http_app
 from api.metrics import Metrics
@@ -48,23 +49,26 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None)
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # A copy per app: the storage may swap in a refreshed role table without touching a shared catalogue.
         loaded = dataclasses.replace(catalog) if catalog else load_catalog(content_root(settings.content_dir))
-        engine = make_engine(settings.resolved_database_url())
+        engine = make_engine(
+            settings.resolved_database_url(), pool_size=settings.db_pool_size, pool_timeout=settings.db_wait_seconds
+        )
         storage = Storage(engine, loaded)
         storage.try_start()
+        app.state.db = DatabaseAccess(engine, settings.db_pool_size, settings.db_wait_seconds, storage.ensure_ready)
         app.state.storage = storage
         app.state.search = storage.search
         app.state.catalog = loaded
         app.state.iam_index = load_iam_index()
         app.state.engine = engine
-        app.state.history = (
-            HistoryWriter(engine, (settings.history_key or secrets.token_hex(32)).encode("utf-8"))
-            if settings.history_enabled
-            else None
-        )
+        history_key = (settings.history_key or secrets.token_hex(32)).encode("utf-8")
+        history = HistoryWriter(engine, history_key, storage.ensure_ready) if settings.history_enabled else None
+        app.state.history = history
         try:
             async with mcp.session_manager.run():  # MCP: FastAPI does not run a mounted app's lifespan
                 yield
         finally:
+            if history is not None:
+                history.close()
             engine.dispose()
 
     app = FastAPI(

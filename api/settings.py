@@ -27,6 +27,12 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL; default: a SQLite file in data_dir. "
         "PostgreSQL: postgresql+psycopg://user@host:5432/db",
     )
+    db_pool_size: int = Field(
+        default=10, ge=1, le=200, description="Requests using the database at once (and pool connections for them)."
+    )
+    db_wait_seconds: float = Field(
+        default=5.0, gt=0, le=60, description="How long a request waits for its turn at the database before a 503."
+    )
     data_dir: Path = Field(default_factory=default_data_dir, description="Folder for the SQLite file.")
     content_dir: Path | None = Field(
         default=None, description="Load content from this folder instead of the installed package."
@@ -34,6 +40,24 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, description="Largest request body accepted.")
     host: str = Field(default="127.0.0.1", description="Address `whydenied serve` binds.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `whydenied serve` binds.")
+    max_header_bytes: int = Field(
+        default=16 * 1024, ge=4096, le=1024 * 1024, description="Largest request head (request line and headers)."
+    )
+    header_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=300,
+        description="A request head must arrive within this long, else the connection closes.",
+    )
+    body_timeout_seconds: float = Field(
+        default=30.0, gt=0, le=600, description="A request body must arrive within this long of its head."
+    )
+    keep_alive_seconds: int = Field(
+        default=5, ge=1, le=300, description="An idle kept-alive connection closes after this."
+    )
+    max_connections: int = Field(
+        default=1000, ge=1, description="Open connections at most; a new one beyond it is closed at once."
+    )
     mcp_allowed_hosts: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Host header values /mcp/ accepts besides `host` and loopback (comma-separated; "

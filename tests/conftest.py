@@ -1,7 +1,8 @@
 """Shared fixtures: the catalogue (loaded once), and apps built by create_app() per test.
 
-The database is in-memory SQLite unless WHYDENIED_DATABASE_URL names another (CI runs the
-whole suite a second time on PostgreSQL that way); PostgreSQL tables are reset per app.
+The database is a SQLite file per app (the embedded default, as users run it) unless
+WHYDENIED_DATABASE_URL names another (CI runs the whole suite a second time on PostgreSQL that
+way); PostgreSQL tables are reset per app.
 """
 
 from __future__ import annotations
@@ -23,8 +24,18 @@ ClientFactory = Callable[..., TestClient]
 
 
 def database_url() -> str:
-    """Return the database the suite runs on: WHYDENIED_DATABASE_URL, else in-memory SQLite."""
+    """Return the database the suite runs on: WHYDENIED_DATABASE_URL, else "sqlite://" (SQLite)."""
     return os.environ.get("WHYDENIED_DATABASE_URL") or "sqlite://"
+
+
+def app_database_url(folder: Path) -> str:
+    """The URL an app under test uses: the suite's server database, or a SQLite file in the folder.
+
+    A file, not in-memory SQLite: in-memory shares one connection between all threads, which is not
+    how the service runs (requests and the history writer each have their own connection).
+    """
+    url = database_url()
+    return f"sqlite:///{folder / 'whydenied.db'}" if url == "sqlite://" else url
 
 
 def reset_database(url: str) -> None:
@@ -48,7 +59,7 @@ def make_client(catalog: Catalog, tmp_path: Path) -> Iterator[ClientFactory]:
     opened: list[TestClient] = []
 
     def factory(**overrides: object) -> TestClient:
-        url = str(overrides.pop("database_url", database_url()))
+        url = str(overrides.pop("database_url", app_database_url(tmp_path / f"app{len(opened)}")))
         if overrides.pop("reset_database", True):  # False: keep what a test wrote there first
             reset_database(url)
         settings = Settings(database_url=url, data_dir=tmp_path / "data", **overrides)  # type: ignore[arg-type]
@@ -69,9 +80,9 @@ def client(make_client: ClientFactory) -> TestClient:
 
 
 @pytest.fixture(scope="session")
-def shared_client(catalog: Catalog) -> Iterator[TestClient]:
+def shared_client(catalog: Catalog, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     """Return one app for the read-only diagnose tables (hundreds of cases, one start-up)."""
-    url = database_url()
+    url = app_database_url(tmp_path_factory.mktemp("shared"))
     reset_database(url)
     settings = Settings(database_url=url)
     with TestClient(create_app(settings, catalog=catalog)) as client:

@@ -7,12 +7,11 @@ import time
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from sqlmodel import Session
 
 from api.deps import CatalogDep, IamIndexDep, enforce_rate_limit, require_api_key
 from api.live.apply import live_checks
 from api.metrics import Metrics
-from api.problems import UNAVAILABLE, Problem, problem_responses
+from api.problems import Problem, problem_responses
 from api.schemas import DiagnoseRequest, DiagnoseResponse, LiveCheckResponse
 from api.services.diagnosis import diagnose_request
 from api.services.history import HistoryWriter
@@ -35,17 +34,14 @@ async def diagnose(request: Request, body: DiagnoseRequest, catalog: CatalogDep,
     # Async on purpose: the work is a fraction of a millisecond of CPU and no I/O, cheaper on the
     # event loop than a hop to the thread pool. Only the opt-in history write does I/O: it hops.
     if body.live:
-        await run_in_threadpool(_allow_live_checks, request)
+        await _allow_live_checks(request)
     started = time.perf_counter()
     response = diagnose_request(body, catalog, iam_index)
     metrics: Metrics = request.app.state.metrics
     metrics.observe(response.provider, response.reason, time.perf_counter() - started)
     history: HistoryWriter | None = request.app.state.history
-    if history is not None:  # opt-in: the reason, codes and a hash, never the paste
-        try:
-            response.id = await run_in_threadpool(history.record, response)
-        except UNAVAILABLE:  # a database outage costs the history row, never the diagnosis
-            log.warning("history not recorded: database unavailable")
+    if history is not None:  # opt-in: the reason, codes and a hash, never the paste; queued, never awaited
+        response.id = history.record(response)
     if body.live:  # network I/O with the server's credentials: off the event loop
         settings: Settings = request.app.state.settings
         checks, response.confidence = await run_in_threadpool(
@@ -60,7 +56,7 @@ async def diagnose(request: Request, body: DiagnoseRequest, catalog: CatalogDep,
     return Response(response.model_dump_json(), media_type="application/json")
 
 
-def _allow_live_checks(request: Request) -> None:
+async def _allow_live_checks(request: Request) -> None:
     """Live checks spend the server's credentials: only when enabled, and only for a key holder."""
     settings: Settings = request.app.state.settings
     if not settings.live_checks_enabled:
@@ -71,5 +67,4 @@ def _allow_live_checks(request: Request) -> None:
             "Live checks are off on this server (WHYDENIED_LIVE_CHECKS_ENABLED); run `whydenied explain --live` "
             "locally to use your own credentials.",
         )
-    with Session(request.app.state.engine) as session:
-        require_api_key(request, session)
+    await require_api_key(request)

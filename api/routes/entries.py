@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlmodel import col, select
 
 from api.catalog import Catalog
-from api.deps import CatalogDep, SessionDep
+from api.deps import CatalogDep, DatabaseDep
 from api.formats import to_html, to_markdown
 from api.models import EntryRecord
 from api.problems import Problem, problem_responses
@@ -29,13 +29,15 @@ EntryIdPath = Annotated[str, Path(max_length=128, pattern=r"^[a-z0-9][a-z0-9_.-]
     summary="List guidance entries",
     operation_id="list_entries",
 )
-def list_entries(
-    session: SessionDep,
+async def list_entries(
+    db: DatabaseDep,
     kind: Annotated[Literal["reason", "guide", "playbook"] | None, Query()] = None,
     provider: Annotated[str | None, Query(max_length=32)] = None,
     category: Annotated[Literal["authentication", "authorization", "other"] | None, Query()] = None,
 ) -> list[EntrySummaryResponse]:
     """Return every entry's id, kind, status, category, title and summary, sorted by id."""
+    if provider is not None and not provider.isprintable():  # NUL and friends: PostgreSQL refuses them (F9)
+        raise Problem(422, "invalid-request", "Request does not fit the contract", "provider is not a provider name.")
     query = select(EntryRecord).order_by(col(EntryRecord.id))
     if kind is not None:
         query = query.where(EntryRecord.kind == kind)
@@ -43,7 +45,11 @@ def list_entries(
         query = query.where(EntryRecord.provider == provider)
     if category is not None:
         query = query.where(EntryRecord.category == category)
-    return [EntrySummaryResponse.model_validate(row, from_attributes=True) for row in session.exec(query).all()]
+    return await db.run(
+        lambda session: [
+            EntrySummaryResponse.model_validate(row, from_attributes=True) for row in session.exec(query).all()
+        ]
+    )
 
 
 _MEDIA_TYPES: Final = {"markdown": "text/markdown", "html": "text/html", "json": "application/json"}
@@ -65,16 +71,16 @@ MAX_FACT_CHARS: Final = 1024
     },
     summary="Get one guidance entry",
 )
-def get_entry(
+async def get_entry(
     request: Request,
     entry_id: EntryIdPath,
-    session: SessionDep,
+    db: DatabaseDep,
     catalog: CatalogDep,
     format: Annotated[Literal["json", "markdown", "md", "html"] | None, Query()] = None,
     accept: Annotated[str | None, Header()] = None,
 ) -> Response:
     """Return the whole entry, for embedding: commands show <fact> placeholders unless facts are given."""
-    row = session.get(EntryRecord, entry_id)
+    row = await db.run(lambda session: session.get(EntryRecord, entry_id))
     if row is None:
         raise Problem(404, "not-found", "Not found", f"No entry has the id {entry_id!r}.")
     chosen = _FORMATS[format] if format else _from_accept(accept)

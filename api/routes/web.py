@@ -18,7 +18,7 @@ from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
 from adapters.redact import redact
-from api.deps import CatalogDep, IamIndexDep, retry_after
+from api.deps import CatalogDep, DatabaseDep, IamIndexDep, retry_after
 from api.problems import Problem
 from api.schemas import DiagnoseRequest
 from api.search import SearchIndex
@@ -99,13 +99,14 @@ def _problem_text(exc: Exception) -> str:
 
 
 @router.get("/entries", response_class=HTMLResponse)
-def entries_page(
-    request: Request, catalog: CatalogDep, q: Annotated[str | None, Query(max_length=500)] = None
+async def entries_page(
+    request: Request, catalog: CatalogDep, db: DatabaseDep, q: Annotated[str | None, Query(max_length=500)] = None
 ) -> HTMLResponse:
     """The knowledge index grouped by provider and category, or search results."""
     if q:
         index: SearchIndex = request.app.state.search
-        return _page(request, "entries.html", {"query": q, "hits": index.search(q, limit=20)})
+        hits = await db.run(lambda _session: index.search(q, limit=20))
+        return _page(request, "entries.html", {"query": q, "hits": hits})
     groups: dict[str, dict[str, list[dict[str, str]]]] = defaultdict(lambda: defaultdict(list))
     for entry_id, compiled in sorted(catalog.entries.items()):
         entry = compiled.entry

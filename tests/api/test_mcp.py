@@ -22,7 +22,7 @@ from api.catalog import Catalog
 from api.main import create_app
 from api.mcp_server import create_mcp_server, stdio_state, transport_security
 from api.settings import Settings
-from tests.conftest import database_url, reset_database
+from tests.conftest import app_database_url, reset_database
 from tests.servers import serving
 
 pytestmark = pytest.mark.anyio
@@ -46,9 +46,10 @@ def anyio_backend() -> str:
 @pytest.fixture(scope="module")
 def live_url(catalog: Catalog, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Serve the whole app on a free loopback port (on the suite's database) for this module."""
-    url = database_url()
+    data = tmp_path_factory.mktemp("data")
+    url = app_database_url(data)
     reset_database(url)
-    settings = Settings(database_url=url, data_dir=tmp_path_factory.mktemp("data"))
+    settings = Settings(database_url=url, data_dir=data)
     with serving(create_app(settings, catalog=catalog)) as base:
         yield base
 

@@ -29,7 +29,7 @@ from api.catalog import Catalog
 from api.main import create_app
 from api.services.api_keys import create_key
 from api.settings import Settings
-from tests.conftest import database_url, reset_database
+from tests.conftest import app_database_url, reset_database
 
 CHECKS = [
     not_a_server_error,
@@ -45,7 +45,7 @@ ENTRY_PATH = "/v1/entries/{entry_id}"
 @pytest.fixture
 def app(catalog: Catalog, tmp_path: Path) -> FastAPI:
     """Return a fresh app on the suite's database (not started: schemathesis runs its lifespan)."""
-    url = database_url()
+    url = app_database_url(tmp_path)
     reset_database(url)
     return create_app(Settings(database_url=url, data_dir=tmp_path / "data"), catalog=catalog)
 

@@ -2,6 +2,8 @@
 
 `stop()` closes the listener and every open connection (the service sees its connections die and
 new ones refused, as when the database host goes down); `start()` listens again on the same port.
+`start(blackhole=True)` listens but never answers: connections are accepted and then hang, as
+with a database host that is up but wedged, or a firewall that drops packets.
 """
 
 from __future__ import annotations
@@ -20,8 +22,10 @@ class TcpProxy:
         self._listener: socket.socket | None = None
         self._open: list[socket.socket] = []
         self._lock = threading.Lock()
+        self._blackhole = False
 
-    def start(self) -> None:
+    def start(self, blackhole: bool = False) -> None:
+        self._blackhole = blackhole
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind(("127.0.0.1", self.port))
@@ -45,6 +49,10 @@ class TcpProxy:
                 client, _ = listener.accept()
             except OSError:
                 return  # stopped
+            if self._blackhole:  # hold the connection open and silent until stopped
+                with self._lock:
+                    self._open.append(client)
+                continue
             try:
                 upstream = socket.create_connection(self.target, timeout=5)
             except OSError:
