@@ -226,6 +226,7 @@ def _add_live_checks(response: dict[str, Any], args: argparse.Namespace) -> None
     response["live"], response["confidence"] = live_checks(
         response["provider"], response["reason"], response["facts"], response["confidence"],
         profile=args.profile, region=args.region, timeout=args.live_timeout, guidance=response["guidance"],
+        on_server=False,  # the user's own credentials: another GCP project, SCPs from a management account
     )  # fmt: skip
 
 

@@ -97,7 +97,11 @@ class FindingResponse(BaseModel):
 
 
 class LiveCheckResponse(BaseModel):
-    """One live check: verified, simulated, contradicted, not permitted or unavailable."""
+    """One live check: verified, simulated, contradicted, not permitted, unavailable or refused.
+
+    `refused`: not run, because its target (a role, principal, resource, account or project named
+    by the paste) is outside the credentials' own account or project.
+    """
 
     check: str
     outcome: str

@@ -19,18 +19,24 @@ def live_checks(
     region: str | None = None,
     timeout: float = 5.0,
     guidance: Mapping[str, Any] | None = None,
+    on_server: bool = True,
 ) -> tuple[list[dict[str, Any]], float]:
-    """Return the checks' results as JSON values, and the confidence they leave."""
+    """Return the checks' results as JSON values, and the confidence they leave.
+
+    `on_server` says the credentials are the server's (the default, so a caller that forgets gets
+    the strict rules): checks then stay inside its own AWS account and GCP project. The CLI passes
+    False: the user's own credentials may read another project, or SCPs from a management account.
+    """
     if provider == "aws":
         from api.live.aws import run_aws_checks  # boto3 only when asked
 
-        results = run_aws_checks(facts, reason, profile=profile, region=region, timeout=timeout)
+        results = run_aws_checks(facts, reason, profile=profile, region=region, timeout=timeout, on_server=on_server)
     elif provider == "gcp":
         from api.live.gcp import run_gcp_checks  # google-cloud-iam only when asked
 
         suggestion = (guidance or {}).get("role_suggestion") or {}
         roles = suggestion.get("roles") or [None]
-        results = run_gcp_checks(facts, reason, timeout=timeout, suggested_role=roles[0])
+        results = run_gcp_checks(facts, reason, timeout=timeout, suggested_role=roles[0], on_server=on_server)
     else:
         return [{"check": "live checks", "outcome": "unavailable", "summary": f"none for {provider}"}], confidence
     # The decision checks speak to the reason: agreement makes it near-certain, disagreement doubtful.

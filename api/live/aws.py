@@ -4,13 +4,20 @@ Read-only calls only: sts:GetCallerIdentity (needs no permission), sts:DecodeAut
 and iam:SimulatePrincipalPolicy (each needs its own permission; when denied, the check says so
 and whydenied reads that denial too). Clients get short connect/read timeouts and no retries, so
 an unreachable endpoint costs one timeout per check, never a hang.
+
+Every check that names an account (the role an AssumeRole targeted, the principal simulated, the
+resource, the account whose SCPs are listed) runs only in the credentials' own account, as
+GetCallerIdentity reports it; any other is `refused` without a call. The answer would be about
+the wrong account (iam:GetRole finds a same-named role of *this* account), and on a server the
+paste would steer the server's credentials (a confused deputy). Results carry verdicts, ids and
+condition key names, never a policy document or a condition's value (an ExternalId is a secret).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Final
 
 import boto3
 from botocore.config import Config
@@ -28,6 +35,11 @@ def client_config(timeout: float) -> Config:
     return Config(connect_timeout=timeout, read_timeout=timeout, retries={"max_attempts": 1, "mode": "standard"})
 
 
+TRUST_CHECK: Final = "iam get-role (trust policy)"
+SIMULATE_CHECK: Final = "iam simulate-principal-policy"
+SCP_CHECK: Final = "organizations list-policies-for-target"
+
+
 def run_aws_checks(
     facts: Mapping[str, Any],
     reason: str | None,
@@ -36,8 +48,14 @@ def run_aws_checks(
     region: str | None = None,
     timeout: float = 5.0,
     make_client: Callable[[str], Any] | None = None,
+    on_server: bool = True,
 ) -> list[CheckResult]:
-    """Run the checks the facts allow; `make_client(service)` is for tests (botocore Stubber)."""
+    """Run the checks the facts allow; `make_client(service)` is for tests (botocore Stubber).
+
+    `on_server` (the safe default) means the credentials are the server's, not the user's: then
+    SCPs are listed for the server's own account only. With the user's own credentials (the CLI)
+    a management account may list them for a member account, and the summary says whose they are.
+    """
     if make_client is None:
         try:
             session = boto3.Session(profile_name=profile, region_name=region)
@@ -52,18 +70,61 @@ def run_aws_checks(
 
     facts = {**derived_facts(facts), **facts}  # role_arn behind a session, the role an AssumeRole targeted
     sts = make_client("sts")
-    results = [_caller_identity(sts, facts)]
-    if facts.get("encoded_message"):
+    identity = _caller_identity(sts, facts)
+    results = [identity]
+    own = str(identity.details["account_id"]) if identity.details.get("account_id") else None
+    if facts.get("encoded_message"):  # AWS decodes a message only for the account it was made in
         results.append(_decode(sts, str(facts["encoded_message"]), reason))
     if reason == "aws.authz.assume_role_denied" and facts.get("resource_role_name"):
-        results.append(_trust_policy(make_client("iam"), str(facts["resource_role_name"]), facts))
+        role = str(facts.get("resource") or "")
+        refusal = _refusal(TRUST_CHECK, own, [("role", _arn_account(role))], on_server)
+        results.append(refusal or _trust_policy(make_client("iam"), str(facts["resource_role_name"]), facts))
         return results  # the simulator speaks for identity policies; here the trust policy decides
     source = facts.get("role_arn") or _user_arn(facts.get("principal"))
     if source and facts.get("action"):
-        results.append(_simulate(make_client("iam"), str(source), facts, reason))
+        targets = [("principal", _arn_account(str(source)))]
+        resource_account = _arn_account(str(facts.get("resource") or ""))
+        if resource_account:  # S3 and a few others carry no account in their ARNs
+            targets.append(("resource", resource_account))
+        refusal = _refusal(SIMULATE_CHECK, own, targets, on_server)
+        results.append(refusal or _simulate(make_client("iam"), str(source), facts, reason))
     if reason and reason.endswith(".scp") and facts.get("account_id"):
-        results.append(_account_scps(make_client("organizations"), str(facts["account_id"]), facts))
+        account = str(facts["account_id"])
+        # A management account may list a member's SCPs; only the user may point their own credentials there.
+        refusal = _refusal(SCP_CHECK, own, [("account", account)] if on_server else [], on_server)
+        results.append(refusal or _account_scps(make_client("organizations"), account, facts, str(own)))
     return results
+
+
+def _arn_account(arn: str) -> str:
+    """Return the account field of an ARN (arn:partition:service:region:account:resource), or ''."""
+    parts = arn.split(":", 5)
+    return parts[4] if len(parts) == 6 and parts[0] == "arn" else ""
+
+
+def _refusal(check: str, own: str | None, targets: list[tuple[str, str]], on_server: bool) -> CheckResult | None:
+    """Return why the check must not run (unknown own account, a target elsewhere), or None to run it."""
+    if own is None:
+        return CheckResult(
+            check, "unavailable", "Not checked: the credentials' own account is unknown (GetCallerIdentity failed)."
+        )
+    for noun, account in targets:
+        if account == own:
+            continue
+        how = "a server checks only its own account" if on_server else "use that account's credentials: --profile"
+        if noun == "account":
+            said = f"Account {account} is not these credentials' account {own}"
+        elif account:
+            said = f"The {noun} is in account {account}, not in these credentials' account {own}"
+        else:
+            said = f"The {noun} names no account, so it may not be in these credentials' account {own}"
+        return CheckResult(
+            check,
+            "refused",
+            f"{said}: not checked ({how}).",
+            {"target_account": account or None, "credentials_account": own},
+        )
+    return None
 
 
 def _user_arn(principal: Any) -> str | None:
@@ -129,14 +190,18 @@ def _decode(sts: Any, encoded: str, reason: str | None) -> CheckResult:
         decoded = json.loads(sts.decode_authorization_message(EncodedMessage=encoded)["DecodedMessage"])
         context = decoded.get("context", {})
         explicit = bool(decoded.get("explicitDeny"))
+        # Statement ids and condition key names: the statements' text and the request's values stay out.
         details = {
             "allowed": bool(decoded.get("allowed")),
             "explicit_deny": explicit,
-            "matched_statements": decoded.get("matchedStatements", {}).get("items", []),
+            "matched_statements": [
+                {"statement_id": item.get("statementId"), "effect": item.get("effect")}
+                for item in _items(decoded.get("matchedStatements"))
+            ],
             "principal": context.get("principal", {}).get("arn"),
             "action": context.get("action"),
             "resource": context.get("resource"),
-            "conditions": context.get("conditions", {}).get("items", []),
+            "condition_keys": sorted({str(item["key"]) for item in _items(context.get("conditions")) if "key" in item}),
         }
         kind = "an explicit deny" if explicit else "no policy allowing it (implicit deny)"
         decision = "explicitDeny" if explicit else "implicitDeny"
@@ -144,6 +209,12 @@ def _decode(sts: Any, encoded: str, reason: str | None) -> CheckResult:
         return CheckResult("sts decode-authorization-message", outcome, f"AWS says: denied by {kind}.", details)
 
     return _guarded("sts decode-authorization-message", "sts:DecodeAuthorizationMessage", call)
+
+
+def _items(listing: Any) -> list[dict[str, Any]]:
+    """Return the dicts of a decoded message's `{"items": [...]}` list."""
+    items = listing.get("items", []) if isinstance(listing, dict) else []
+    return [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
 
 
 def _simulate(iam: Any, source: str, facts: Mapping[str, Any], reason: str | None) -> CheckResult:
@@ -170,13 +241,13 @@ def _simulate(iam: Any, source: str, facts: Mapping[str, Any], reason: str | Non
         if decision == "allowed":
             summary += " The identity's policies allow it: look at layers the simulator does not see."
         outcome: Outcome = "simulated" if agrees(reason, decision) else "contradicted"
-        return CheckResult("iam simulate-principal-policy", outcome, summary, details)
+        return CheckResult(SIMULATE_CHECK, outcome, summary, details)
 
-    return _guarded("iam simulate-principal-policy", "iam:SimulatePrincipalPolicy", call)
+    return _guarded(SIMULATE_CHECK, "iam:SimulatePrincipalPolicy", call)
 
 
 def _trust_policy(iam: Any, role_name: str, facts: Mapping[str, Any]) -> CheckResult:
-    """Read the role's trust policy and tell whether it trusts the denied caller, and on what conditions."""
+    """Read the role's trust policy and tell whether it trusts the denied caller, and on which condition keys."""
 
     def call() -> CheckResult:
         document = iam.get_role(RoleName=role_name)["Role"]["AssumeRolePolicyDocument"]
@@ -187,25 +258,43 @@ def _trust_policy(iam: Any, role_name: str, facts: Mapping[str, Any]) -> CheckRe
         caller = str(facts.get("principal") or "")
         trusting = [s for s in _statements(document) if s.get("Effect") == "Allow" and _trusts(s, caller, facts)]
         denying = [s for s in _statements(document) if s.get("Effect") == "Deny" and _trusts(s, caller, facts)]
-        details = {"role": role_name, "caller": caller or None, "trust_policy": document}
+        unconditional = [s for s in trusting if not s.get("Condition")]
+        # The verdict and the condition keys, never the document: its values (an ExternalId) are secrets.
+        keys = sorted({str(key) for s in trusting for key in _condition_keys(s)})
+        trusts: bool | str = False if denying or not trusting else (True if unconditional else "conditional")
+        details = {
+            "role": role_name,
+            "caller": caller or None,
+            "trusts_caller": trusts,
+            "denies_caller": bool(denying),
+            "condition_keys": keys if trusts == "conditional" else [],
+        }
         if denying:
             summary = "The trust policy explicitly denies this caller."
-            return CheckResult("iam get-role (trust policy)", "verified", summary, details)
+            return CheckResult(TRUST_CHECK, "verified", summary, details)
         if not trusting:
             summary = f"The trust policy of {role_name} names no principal matching {caller or 'the caller'}."
-            return CheckResult("iam get-role (trust policy)", "verified", summary, details)
-        conditions = [s["Condition"] for s in trusting if s.get("Condition")]
-        if conditions:
-            details["conditions"] = conditions
-            summary = "The trust policy trusts this caller only under conditions (check sub/aud/ExternalId)."
-            return CheckResult("iam get-role (trust policy)", "verified", summary, details)
+            return CheckResult(TRUST_CHECK, "verified", summary, details)
+        if not unconditional:
+            summary = (
+                f"The trust policy trusts this caller only under conditions on {', '.join(keys) or 'the request'}: "
+                "check that the call supplies them (an ExternalId, a web identity's sub and aud)."
+            )
+            return CheckResult(TRUST_CHECK, "verified", summary, details)
         summary = (
             "The trust policy trusts this caller without conditions: the denial comes from elsewhere "
             "(the caller's own sts:AssumeRole permission, an SCP, or a session policy)."
         )
-        return CheckResult("iam get-role (trust policy)", "contradicted", summary, details)
+        return CheckResult(TRUST_CHECK, "contradicted", summary, details)
 
-    return _guarded("iam get-role (trust policy)", "iam:GetRole", call)
+    return _guarded(TRUST_CHECK, "iam:GetRole", call)
+
+
+def _condition_keys(statement: Mapping[str, Any]) -> list[str]:
+    """Return the keys a statement's Condition tests ({"StringEquals": {"sts:ExternalId": ...}})."""
+    condition = statement.get("Condition")
+    blocks = condition.values() if isinstance(condition, dict) else []
+    return [key for block in blocks if isinstance(block, dict) for key in block]
 
 
 def _statements(document: Any) -> list[dict[str, Any]]:
@@ -231,9 +320,8 @@ def _trusts(statement: Mapping[str, Any], caller: str, facts: Mapping[str, Any])
     return any(str(name) in candidates for name in named)
 
 
-def _account_scps(organizations: Any, account_id: str, facts: Mapping[str, Any]) -> CheckResult:
+def _account_scps(organizations: Any, account_id: str, facts: Mapping[str, Any], own: str) -> CheckResult:
     """Name the SCPs attached directly to the account; say whether the message's policy is one."""
-    check = "organizations list-policies-for-target"
 
     def call() -> CheckResult:
         pages = organizations.get_paginator("list_policies_for_target").paginate(
@@ -245,19 +333,23 @@ def _account_scps(organizations: Any, account_id: str, facts: Mapping[str, Any])
             for policy in page.get("Policies", [])
         ]
         named = str(facts.get("policy_arn") or "")
-        details: dict[str, Any] = {"account_id": account_id, "attached_scps": policies}
+        details: dict[str, Any] = {"account_id": account_id, "attached_scps": policies, "credentials_account": own}
         listing = ", ".join(f"{p['name']} ({p['id']})" for p in policies) or "none"
+        # Only the CLI lists another account's SCPs (from the management account): say whose credentials did.
+        whose = "" if account_id == own else f" (listed with the credentials of account {own})"
         if not named:
-            return CheckResult(check, "verified", f"SCPs attached to account {account_id}: {listing}.", details)
+            return CheckResult(
+                SCP_CHECK, "verified", f"SCPs attached to account {account_id}{whose}: {listing}.", details
+            )
         match = next((p for p in policies if p["arn"] == named or (p["id"] and named.endswith("/" + p["id"]))), None)
         if match:
-            summary = f"The denying SCP {match['name']} ({match['id']}) is attached to account {account_id}."
+            summary = f"The denying SCP {match['name']} ({match['id']}) is attached to account {account_id}{whose}."
         else:
             # Not on the account itself: SCPs also apply from every OU above it and from the root.
             summary = (
-                f"The denying SCP is not attached to account {account_id} directly ({listing}); "
+                f"The denying SCP is not attached to account {account_id} directly{whose} ({listing}); "
                 "look on its OUs and the root (list-parents, then list-policies-for-target on each)."
             )
-        return CheckResult(check, "verified", summary, details)
+        return CheckResult(SCP_CHECK, "verified", summary, details)
 
-    return _guarded(check, "organizations:ListPoliciesForTarget (management or delegated admin account)", call)
+    return _guarded(SCP_CHECK, "organizations:ListPoliciesForTarget (management or delegated admin account)", call)

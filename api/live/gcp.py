@@ -9,6 +9,12 @@ Read-only calls, each bounded by the timeout and made once (no retries):
 - Policy Troubleshooter's troubleshootIamPolicy when the optional extra is installed: the allow and
   deny verdicts for principal, permission and resource.
 A check that is itself denied says which permission it needed, and whydenied reads that denial too.
+
+On a server the credentials are the server's, so the paste must not choose where they look: the
+checks run only for the credentials' own project (the deny-policy walk still climbs its folders
+and organization), and the troubleshooter only for a resource inside it; anything else is
+`refused` without a call. With the user's own credentials (the CLI) any project they can read is
+fair: a user's access spans projects, and the answer is about the project the error names.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from api.live.gcp_clients import CredentialsUnavailable, GoogleClients, google_c
 from api.live.gcp_match import (
     deny_rule_applies,
     full_resource_name,
+    in_project,
     principal_email,
     project_resource,
     smallest_roles,
@@ -63,8 +70,12 @@ def run_gcp_checks(
     timeout: float = 5.0,
     clients: GoogleClients | None = None,
     suggested_role: str | None = None,
+    on_server: bool = True,
 ) -> list[CheckResult]:
-    """Run the checks the facts allow, with the user's credentials (or `clients`, for tests)."""
+    """Run the checks the facts allow, with the user's credentials (or `clients`, for tests).
+
+    `on_server` (the safe default): only the credentials' own project and the resources in it.
+    """
     permission = str(facts.get("permission") or "")
     if reason not in _PERMISSION_REASONS or not permission:
         return [
@@ -82,7 +93,10 @@ def run_gcp_checks(
     project, email = facts.get("project"), principal_email(facts.get("principal"))
     try:
         results = []
-        if project:
+        if project and on_server and (why := _outside("project", str(project), clients.project)):
+            results += [_refused(ROLES_CHECK, why, str(project), clients.project)]
+            results += [_refused(DENY_CHECK, why, str(project), clients.project)]
+        elif project:
             results.append(_grantable_roles(clients, str(project), permission, suggested_role, timeout))
             results.append(_deny_policies(clients, str(project), permission, email, reason, timeout))
         else:
@@ -93,10 +107,29 @@ def run_gcp_checks(
                     "The error names no project, so there is no hierarchy to read deny policies from.",
                 )
             )
-        results.append(_troubleshoot(clients, facts, permission, email, reason, timeout))
+        resource = full_resource_name(facts)
+        if resource and on_server and (why := _outside("resource", resource, clients.project)):
+            results.append(_refused(TROUBLESHOOTER_CHECK, why, resource, clients.project))
+        else:
+            results.append(_troubleshoot(clients, facts, permission, email, reason, timeout))
         return results
     finally:
         clients.close()
+
+
+def _outside(noun: str, target: str, own: str | None) -> str | None:
+    """Say why a project or full resource name is outside the credentials' own project, or None if inside."""
+    if own is not None and (target == own if noun == "project" else in_project(target, own)):
+        return None
+    whose = f"the server's project {own}" if own else "a project of the server's credentials (they name none)"
+    return (
+        f"The {noun} {target} is not in {whose}: not checked (a server checks only its own project; "
+        "`whydenied explain --live` uses your own credentials)."
+    )
+
+
+def _refused(check: str, why: str, target: str, own: str | None) -> CheckResult:
+    return CheckResult(check, "refused", why, {"target": target, "credentials_project": own})
 
 
 def _guarded(check: str, needs: str, call: Callable[[], CheckResult]) -> CheckResult:

@@ -5,6 +5,9 @@ metadata server with retries), and refreshing a token uses an HTTP client whose 
 is minutes; both run here under the check's own deadline. `WHYDENIED_GCP_EMULATOR_HOST=host:port`
 points every client at a plaintext gRPC stand-in with anonymous credentials (tests, a recording
 proxy), in the manner of Google's own `*_EMULATOR_HOST` variables.
+
+The credentials' project (what google.auth.default() finds: GOOGLE_CLOUD_PROJECT, the key file's
+project, gcloud's) comes along: on a server, the checks answer for that project only.
 """
 
 from __future__ import annotations
@@ -49,9 +52,10 @@ class _BoundedRequest(Request):
 class GoogleClients:
     """Makes clients that share one set of credentials (or one emulator channel), and closes them."""
 
-    def __init__(self, credentials: Credentials, emulator: str | None = None) -> None:
+    def __init__(self, credentials: Credentials, emulator: str | None = None, project: str | None = None) -> None:
         self.credentials = credentials
         self.emulator = emulator
+        self.project = project  # the credentials' own project, when they name one
         self._made: list[Any] = []
 
     def make(self, client_class: Any) -> Any:
@@ -74,14 +78,16 @@ class GoogleClients:
 def google_clients(timeout: float) -> GoogleClients:
     """Return clients on the user's credentials; raise CredentialsUnavailable with the reason."""
     emulator = os.environ.get(EMULATOR_ENV)
-    if emulator:
-        return GoogleClients(AnonymousCredentials(), emulator)  # type: ignore[no-untyped-call]
-    return GoogleClients(_within(timeout, lambda: _discover(timeout)))
+    if emulator:  # the variables google.auth.default() itself reads first
+        project = os.environ.get("GOOGLE_CLOUD_PROJECT") or os.environ.get("GCLOUD_PROJECT") or None
+        return GoogleClients(AnonymousCredentials(), emulator, project)  # type: ignore[no-untyped-call]
+    credentials, project = _within(timeout, lambda: _discover(timeout))
+    return GoogleClients(credentials, project=project)
 
 
-def _discover(timeout: float) -> Credentials:
+def _discover(timeout: float) -> tuple[Credentials, str | None]:
     try:
-        credentials, _project = default_credentials(scopes=list(SCOPES))
+        credentials, project = default_credentials(scopes=list(SCOPES))
         credentials.refresh(_BoundedRequest(timeout))  # type: ignore[no-untyped-call]
     except DefaultCredentialsError:
         raise CredentialsUnavailable(
@@ -92,7 +98,7 @@ def _discover(timeout: float) -> Credentials:
         raise CredentialsUnavailable(f"Google refused the credentials: {redact(str(exc))[:200]}") from None
     except TransportError:
         raise CredentialsUnavailable("Google's token endpoint could not be reached.") from None
-    return credentials
+    return credentials, project
 
 
 def _within(timeout: float, work: Callable[[], T]) -> T:

@@ -52,6 +52,20 @@ def full_resource_name(facts: Mapping[str, Any]) -> str | None:
     return project_resource(str(project)) if project else None
 
 
+def in_project(full_name: str, project: str) -> bool:
+    """Tell whether a full resource name (`//HOST/projects/P/...`) is project P or a resource inside it.
+
+    A name that does not say its project (`//storage.googleapis.com/projects/_/buckets/b`) is not,
+    nor one with empty, `.` or `..` segments: nothing may steer the name out of the project.
+    """
+    if not full_name.startswith("//"):
+        return False
+    segments = full_name[2:].split("/")[1:]  # drop the API host
+    if any(segment in ("", ".", "..") for segment in segments):
+        return False
+    return len(segments) >= 2 and segments[0] == "projects" and segments[1] == project
+
+
 def _permission_matches(permission: str, patterns: Iterable[str]) -> bool:
     """Does a v1 permission (`storage.buckets.delete`) match a v2 pattern (`storage.googleapis.com/buckets.*`)?"""
     service, _, rest = permission.partition(".")

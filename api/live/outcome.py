@@ -7,8 +7,10 @@ from typing import Any, Literal
 
 # verified: the provider confirmed it; simulated: the policy simulator agrees; contradicted: the
 # provider says otherwise; not permitted: the check itself was denied; unavailable: no
-# credentials, no network, or the timeout passed.
-Outcome = Literal["verified", "simulated", "contradicted", "not permitted", "unavailable"]
+# credentials, no network, or the timeout passed; refused: whydenied did not ask, because the
+# check's target is outside the credentials' own account or project (the answer would be about
+# the wrong account, or, on a server, hand its credentials to whoever wrote the paste).
+Outcome = Literal["verified", "simulated", "contradicted", "not permitted", "unavailable", "refused"]
 
 
 @dataclass

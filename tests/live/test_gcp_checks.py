@@ -47,11 +47,14 @@ def google(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGoogle]:
         parents={"projects/proj-x": "folders/111", "folders/111": "organizations/222"},
     )
     monkeypatch.setenv(EMULATOR_ENV, fake.start())
+    monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "proj-x")  # the credentials' own project, as google.auth finds it
     yield fake
     fake.stop()
 
 
-def _run(reason: str = REASON, facts: dict[str, Any] | None = None) -> tuple[dict[str, dict[str, Any]], float]:
+def _run(
+    reason: str = REASON, facts: dict[str, Any] | None = None, *, on_server: bool = True
+) -> tuple[dict[str, dict[str, Any]], float]:
     checks, confidence = live_checks(
         "gcp",
         reason,
@@ -59,6 +62,7 @@ def _run(reason: str = REASON, facts: dict[str, Any] | None = None) -> tuple[dic
         0.9,
         timeout=5,
         guidance={"role_suggestion": {"roles": ["roles/bigquery.jobUser"]}},
+        on_server=on_server,
     )
     return {check["check"]: check for check in checks}, confidence
 
@@ -168,6 +172,57 @@ def test_reasons_without_a_permission_get_no_calls(google: FakeGoogle) -> None:
     checks, confidence = _run("gcp.authz.insufficient_scopes", {"project": "proj-x"})
     assert [c["outcome"] for c in checks.values()] == ["unavailable"] and confidence == 0.9
     assert google.calls == []
+
+
+def test_a_server_refuses_a_project_other_than_its_own(google: FakeGoogle) -> None:
+    checks, confidence = _run(facts={**FACTS, "project": "someone-elses"})
+    assert {name: check["outcome"] for name, check in checks.items()} == {
+        ROLES_CHECK: "refused", DENY_CHECK: "refused", TROUBLESHOOTER_CHECK: "refused",
+    }  # fmt: skip
+    assert google.calls == [] and confidence == 0.9
+    assert checks[DENY_CHECK]["summary"].startswith(
+        "The project someone-elses is not in the server's project proj-x: not checked"
+    )
+    assert checks[DENY_CHECK]["details"] == {"target": "someone-elses", "credentials_project": "proj-x"}
+
+
+@pytest.mark.parametrize(
+    "resource",
+    [
+        "//storage.googleapis.com/projects/_/buckets/their-bucket",  # the name does not say its project
+        "//bigquery.googleapis.com/projects/someone-elses/datasets/d",
+        "//bigquery.googleapis.com/projects/proj-x/../someone-elses/datasets/d",
+        "projects/someone-elses/topics/t",
+    ],
+)
+def test_a_server_troubleshoots_no_resource_outside_its_project(google: FakeGoogle, resource: str) -> None:
+    checks, _ = _run(facts={**FACTS, "resource": resource})
+    assert checks[TROUBLESHOOTER_CHECK]["outcome"] == "refused"
+    assert google.called("TroubleshootIamPolicy") == []
+    assert checks[ROLES_CHECK]["outcome"] == "verified"  # the project itself is the server's own
+
+
+def test_a_server_troubleshoots_a_resource_inside_its_project(google: FakeGoogle) -> None:
+    resource = "//bigquery.googleapis.com/projects/proj-x/datasets/d"
+    checks, _ = _run(facts={**FACTS, "resource": resource})
+    assert checks[TROUBLESHOOTER_CHECK]["outcome"] != "refused"
+    assert google.called("TroubleshootIamPolicy")[0].access_tuple.full_resource_name == resource
+
+
+def test_a_server_whose_credentials_name_no_project_checks_nothing(
+    google: FakeGoogle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("GOOGLE_CLOUD_PROJECT")
+    monkeypatch.delenv("GCLOUD_PROJECT", raising=False)
+    checks, _ = _run()
+    assert {check["outcome"] for check in checks.values()} == {"refused"} and google.calls == []
+    assert "they name none" in checks[ROLES_CHECK]["summary"]
+
+
+def test_the_users_own_credentials_may_check_any_project(google: FakeGoogle) -> None:
+    checks, _ = _run(facts={**FACTS, "project": "another-of-mine"}, on_server=False)
+    assert "refused" not in {check["outcome"] for check in checks.values()}
+    assert google.called("QueryGrantableRoles")[0].full_resource_name.endswith("/projects/another-of-mine")
 
 
 def _explain_live(env: dict[str, str]) -> tuple[dict[str, Any], int]:

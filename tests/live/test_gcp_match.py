@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from api.live.gcp_match import deny_rule_applies, full_resource_name, principal_email, suggestible_role
+from api.live.gcp_match import deny_rule_applies, full_resource_name, in_project, principal_email, suggestible_role
 
 SA = "deployer@proj-x.iam.gserviceaccount.com"
 
@@ -144,3 +144,20 @@ def test_full_resource_names(facts: dict[str, str], name: str | None) -> None:
 )
 def test_which_roles_are_suggested(role: str, stage: str, ok: bool) -> None:
     assert suggestible_role(role, stage) is ok
+
+
+@pytest.mark.parametrize(
+    ("name", "inside"),
+    [
+        ("//cloudresourcemanager.googleapis.com/projects/proj-x", True),
+        ("//bigquery.googleapis.com/projects/proj-x/datasets/d/tables/t", True),
+        ("//cloudresourcemanager.googleapis.com/projects/proj-xy", False),
+        ("//storage.googleapis.com/projects/_/buckets/b", False),  # a bucket's name does not say its project
+        ("//bigquery.googleapis.com/projects/proj-x/../other/datasets/d", False),
+        ("//bigquery.googleapis.com/projects/proj-x//datasets/d", False),
+        ("//cloudresourcemanager.googleapis.com/folders/1/projects/proj-x", False),
+        ("projects/proj-x", False),  # not a full resource name
+    ],
+)
+def test_only_names_under_the_project_are_inside_it(name: str, inside: bool) -> None:
+    assert in_project(name, "proj-x") is inside
