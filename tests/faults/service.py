@@ -32,3 +32,11 @@ def wait_ready(port: int, process: subprocess.Popen[bytes], path: str = "/health
             pass
         time.sleep(0.2)
     raise TimeoutError(f"the service on port {port} was not ready within a minute")
+
+
+def start_whydenied_serve(port: int, data_dir: Path, **settings: str) -> subprocess.Popen[bytes]:
+    """Start `whydenied serve` itself (the server options users get), with WHYDENIED_* settings."""
+    env = {**os.environ, "WHYDENIED_DATA_DIR": str(data_dir), "WHYDENIED_PORT": str(port)}
+    env.pop("WHYDENIED_DATABASE_URL", None)  # the embedded default: these tests are about the socket
+    env.update({f"WHYDENIED_{name.upper()}": value for name, value in settings.items()})
+    return subprocess.Popen([sys.executable, "-m", "api.cli", "serve"], cwd=ROOT, env=env)
