@@ -6,7 +6,6 @@ deadlock of security review F1. They `await db.run(work)` instead (api/db_access
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Annotated, Final
 
 from fastapi import Depends, Request
@@ -14,7 +13,7 @@ from fastapi import Depends, Request
 from api.catalog import Catalog
 from api.db_access import DatabaseAccess
 from api.problems import Problem
-from api.ratelimit import RateLimiter
+from api.ratelimit import RateLimiter, client_key
 from api.services.api_keys import is_valid_key
 from api.services.least_privilege import IamActionIndex
 
@@ -36,25 +35,6 @@ async def get_db(request: Request) -> DatabaseAccess:
     """Return the app's database access (one request at a time per slot; see api/db_access.py)."""
     db: DatabaseAccess = request.app.state.db
     return db
-
-
-def client_key(host: str | None) -> str:
-    """The rate limit's key for a peer address: the address itself, or its /64 for IPv6.
-
-    One IPv6 subscriber usually holds a whole /64, so counting single addresses would give one
-    client 2**64 buckets (security review F8).
-    """
-    if not host:
-        return "unknown"
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return host
-    if isinstance(address, ipaddress.IPv6Address):
-        if address.ipv4_mapped is not None:
-            return str(address.ipv4_mapped)
-        return str(ipaddress.IPv6Network((address, 64), strict=False))
-    return str(address)
 
 
 def retry_after(request: Request) -> int:

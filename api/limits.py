@@ -35,7 +35,11 @@ class BodyLimitMiddleware:
         if length is not None and (not length.isdigit() or int(length) > self.max_body_bytes):
             await self._refuse_size(scope, receive, send)
             return
-        if scope["path"].startswith(self.json_prefix) and not _is_json(headers.get("content-type")):
+        if scope["path"].startswith(self.json_prefix) and "content-type" not in headers:
+            # A client that names no media type: the body is read as JSON (the parser decides), as
+            # the README says; without this the framework would hand the model raw bytes (a 422).
+            scope = {**scope, "headers": [*scope["headers"], (b"content-type", b"application/json")]}
+        elif scope["path"].startswith(self.json_prefix) and not _is_json(headers.get("content-type")):
             problem = Problem(
                 415,
                 "not-json",

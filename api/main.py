@@ -20,7 +20,7 @@ from api.catalog import Catalog, content_root, load_catalog
 from api.db import make_engine
 from api.db_access import DatabaseAccess
 from api.limits import BodyLimitMiddleware
-from api.mcp_server import create_mcp_server, streamable_http_app
+from api.mcp_server import McpPathWithoutSlash, create_mcp_server, streamable_http_app
 from api.metrics import Metrics
 from api.ratelimit import RateLimiter
 from api.routes import diagnose, entries, feedback, health, reasons, search, stats, web
@@ -83,12 +83,13 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None)
     problems.install(app)
     openapi.install(app)
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(McpPathWithoutSlash)
     if settings.cors_origins:  # docs sites that fetch entries; closed unless configured
         app.add_middleware(
             CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"], allow_headers=["*"]
         )
     for module in (diagnose, reasons, entries, search, feedback, stats, health, web):
         app.include_router(module.router)
-    app.mount("/mcp", streamable_http_app(mcp, settings))  # MCP: endpoint /mcp/ (POST /mcp redirects)
+    app.mount("/mcp", streamable_http_app(mcp, settings))  # MCP: endpoint /mcp/ (and /mcp, served in place)
     app.mount("/static", StaticFiles(directory=str(files("api") / "web" / "static")), name="static")
     return app

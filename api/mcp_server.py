@@ -11,19 +11,22 @@ Nothing from a paste is logged: the server logs at WARNING, and tool errors neve
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Final, Literal, Protocol
 
-from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError
 from mcp.server.transport_security import TransportSecuritySettings
 from mcp.types import CallToolResult, Resource, TextContent, ToolAnnotations
 from pydantic import Field, ValidationError
 from starlette.applications import Starlette
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.catalog import Catalog
 from api.formats import to_markdown
+from api.ratelimit import client_key
 from api.schemas import DiagnoseRequest, DiagnoseResponse, SearchHitResponse
 from api.search import SearchIndex
 from api.services.diagnosis import diagnose_request
@@ -122,8 +125,10 @@ def create_mcp_server(get_state: Callable[[], ServiceState], version: str = "") 
         provider: Annotated[
             str | None, Field(description="A hint when the text does not say: aws, gcp or http. Usually omit.")
         ] = None,
+        ctx: Context | None = None,
     ) -> DiagnoseResponse:
         state = get_state()
+        _enforce_rate_limit(state, ctx)
         limit = state.settings.max_body_bytes
         # The API refuses request bodies over max_body_bytes; measure the same request's JSON.
         payload = {"error": error, "status_code": status_code, "headers": headers, "provider": provider}
@@ -207,6 +212,21 @@ def create_mcp_server(get_state: Callable[[], ServiceState], version: str = "") 
     return server
 
 
+def _enforce_rate_limit(state: Any, ctx: Context | None) -> None:
+    """The API's per-client diagnose limit, for MCP over HTTP too (security review F8: it never applied).
+
+    The client is the HTTP request's peer; over stdio there is no request and no limit (the user's own
+    desktop client started the process).
+    """
+    limiter = getattr(state, "rate_limiter", None)
+    request = ctx.request_context.request if ctx is not None else None
+    client = getattr(request, "client", None)
+    if limiter is None or client is None:
+        return
+    if wait := limiter.acquire(client_key(client.host)):
+        raise ToolError(f"Too many diagnoses from this address; retry after {wait} seconds.")
+
+
 def _errors(exc: ValidationError) -> str:
     """Say which arguments were refused and why, without quoting their values (a paste stays private)."""
     return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'arguments'}: {e['msg']}" for e in exc.errors())
@@ -228,6 +248,38 @@ def transport_security(settings: Settings) -> TransportSecuritySettings:
     hosts = list(dict.fromkeys(hosts))
     origins = [f"{scheme}://{host}" for host in hosts for scheme in ("http", "https")]
     return TransportSecuritySettings(enable_dns_rebinding_protection=True, allowed_hosts=hosts, allowed_origins=origins)
+
+
+class _WithoutRequestValues(logging.Filter):
+    """Keep the SDK's "Invalid Host header: <value>" warnings, without the client-chosen value.
+
+    A Host or Origin header is whatever the client wrote: logged verbatim it is a way to put text
+    (or terminal escapes) into the operator's logs.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        record.msg, record.args = message.split(":", 1)[0] if ":" in message else message, ()
+        return True
+
+
+logging.getLogger("mcp.server.transport_security").addFilter(_WithoutRequestValues())
+
+
+class McpPathWithoutSlash:
+    """Serve `/mcp` as `/mcp/` in place, instead of Starlette's redirect.
+
+    The redirect's Location was built from the Host header (any client may set it), and some MCP
+    clients do not follow a 307 for a POST at all.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == "/mcp":
+            scope = {**scope, "path": "/mcp/", "raw_path": b"/mcp/"}
+        await self.app(scope, receive, send)
 
 
 def streamable_http_app(server: MCPServer[Any], settings: Settings) -> Starlette:

@@ -2,11 +2,13 @@
 
 In memory and per process (each worker counts its own clients), which is what a limit meant to
 stop one runaway plugin needs; a shared limit belongs in the proxy in front. The client is the
-socket's peer address: X-Forwarded-For is never trusted, since any caller can write it.
+socket's peer address (an IPv6 peer counts by its /64): X-Forwarded-For is never trusted, since
+any caller can write it, and `whydenied serve` keeps uvicorn from rewriting the peer with it.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import threading
 import time
@@ -40,3 +42,22 @@ class RateLimiter:
         if allowed:
             return 0
         return max(1, math.ceil((1.0 - tokens) / self.refill_per_second))
+
+
+def client_key(host: str | None) -> str:
+    """The rate limit's key for a peer address: the address itself, or its /64 for IPv6.
+
+    One IPv6 subscriber usually holds a whole /64, so counting single addresses would give one
+    client 2**64 buckets (security review F8).
+    """
+    if not host:
+        return "unknown"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)

@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.cli import main
-from api.ratelimit import RateLimiter
+from api.ratelimit import RateLimiter, client_key
 from api.services.api_keys import create_key, revoke_key
 from tests.conftest import ClientFactory, database_url
 
@@ -112,3 +112,19 @@ def test_buckets_refill_and_are_kept_per_client() -> None:
     assert limiter.acquire("10.0.0.1", now=100.0) == 1
     assert limiter.acquire("10.0.0.2", now=100.0) == 0  # another client has its own bucket
     assert limiter.acquire("10.0.0.1", now=101.0) == 0  # one token a second comes back
+
+
+def test_an_ipv6_client_is_counted_by_its_64_not_by_each_address() -> None:
+    # Security review F8: one IPv6 subscriber holds a whole /64, so a per-address bucket is no limit.
+    limiter = RateLimiter(per_minute=2)
+    same_subscriber = ["2001:db8:1:2::1", "2001:db8:1:2:ffff::9", "2001:db8:1:2:abcd:1:2:3"]
+    waits = [limiter.acquire(client_key(address), now=0.0) for address in same_subscriber]
+    assert waits[:2] == [0, 0] and waits[2] > 0
+    assert limiter.acquire(client_key("2001:db8:1:3::1"), now=0.0) == 0  # the next /64 is someone else
+    assert client_key("::ffff:192.0.2.7") == client_key("192.0.2.7") == "192.0.2.7"  # IPv4 on a dual stack
+
+
+def test_feedback_is_rate_limited_like_diagnoses(make_client: ClientFactory) -> None:
+    client = make_client(rate_limit_per_minute=2)
+    body = {"reason": "http.authz.forbidden", "helpful": True}
+    assert [client.post("/v1/feedback", json=body).status_code for _ in range(3)] == [201, 201, 429]

@@ -334,3 +334,12 @@ def test_bad_requests_leave_the_service_working(client: TestClient, catalog: Cat
     listed = client.get("/v1/entries")
     assert listed.status_code == 200
     assert [entry["id"] for entry in listed.json()] == sorted(catalog.entries)
+
+
+def test_a_json_body_without_a_content_type_is_read_as_json(client: TestClient) -> None:
+    # The README promises it (a client that names no media type); it answered 422 before.
+    response = _post_raw(client, json.dumps({"error": "HTTP/1.1 403 Forbidden"}).encode(), None)
+    assert response.status_code == 200, response.text
+    assert response.json()["reason"] == "http.authz.forbidden"
+    not_json = _post_raw(client, b"error=HTTP 403", None)
+    assert not_json.status_code == 415  # and a body that is not JSON is still refused as such

@@ -179,6 +179,10 @@ def _check_hosts(client: TestClient) -> None:
     headers = {"Accept": "application/json, text/event-stream"}
     refused = client.post("/mcp/", json=request, headers={**headers, "Host": "evil.example"})
     assert refused.status_code == 421
+    # Without the slash: served in place, never a redirect whose Location comes from the Host header.
+    no_slash = client.post("/mcp", json=request, headers={**headers, "Host": "evil.example"}, follow_redirects=False)
+    assert no_slash.status_code == 421 and "location" not in no_slash.headers
+    assert client.post("/mcp", json=request, headers={**headers, "Host": "localhost"}).status_code == 200
     for host in ("whydenied.example.com", "whydenied.example.com:8443", "127.0.0.1:8000", "localhost"):
         answered = client.post("/mcp/", json=request, headers={**headers, "Host": host})
         assert answered.status_code == 200, host
@@ -186,6 +190,16 @@ def _check_hosts(client: TestClient) -> None:
         "/mcp/", json=request, headers={**headers, "Host": "localhost", "Origin": "https://evil"}
     )
     assert wrong_origin.status_code == 403
+
+
+def test_a_refused_host_is_logged_without_its_value(catalog: Catalog, caplog: pytest.LogCaptureFixture) -> None:
+    settings = Settings(database_url="sqlite://")
+    request = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
+    with TestClient(create_app(settings, catalog=catalog)) as client:
+        headers = {"Accept": "application/json, text/event-stream", "Host": "evil.example\x1b]52;c;cm0gLXJmIH4K\x07"}
+        assert client.post("/mcp/", json=request, headers=headers).status_code in (400, 421)
+    assert "Invalid Host header" in caplog.text
+    assert "evil.example" not in caplog.text and "\x1b" not in caplog.text
 
 
 def test_allowed_hosts_setting(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -209,6 +223,18 @@ async def test_http_body_over_the_limit_is_refused_and_the_server_carries_on(liv
         with pytest.raises(MCPError):
             await client.call_tool("diagnose", {"error": "AccessDenied " + "x" * 70_000})
         assert not (await client.call_tool("diagnose", {"error": SCP_DENY})).is_error
+
+
+async def test_http_diagnose_shares_the_apis_rate_limit(catalog: Catalog, tmp_path: Path) -> None:
+    # Security review F8: the MCP tool answered every call while the API answered 429.
+    settings = Settings(database_url=app_database_url(tmp_path), data_dir=tmp_path, rate_limit_per_minute=3)
+    with serving(create_app(settings, catalog=catalog)) as base:
+        async with httpx.AsyncClient(base_url=base) as http:
+            assert (await http.post("/v1/diagnose", json={"error": SCP_DENY})).status_code == 200
+        async with Client(f"{base}/mcp/") as client:
+            calls = [await client.call_tool("diagnose", {"error": SCP_DENY}) for _ in range(3)]
+    assert [call.is_error for call in calls] == [False, False, True]
+    assert "retry after" in _text(calls[2]) and "AccessDenied" not in _text(calls[2])
 
 
 # In process: the size limit, which over stdio is the only one
