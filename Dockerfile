@@ -1,5 +1,7 @@
 # whydenied: the service on 0.0.0.0:8000, content baked in, SQLite in /data by default.
-# Untested here (this build machine runs no Docker engine); kept simple on purpose.
+# Untested here (this build machine runs no Docker engine); kept simple on purpose. `whydenied serve`
+# bounds header size, slow and idle connections and open connections itself (api/server.py), so the
+# container is safe to expose without a proxy; WHYDENIED_MAX_CONNECTIONS etc. tune it.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
