@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import logging
 import time
+from typing import Final
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -17,7 +17,9 @@ from api.services.diagnosis import diagnose_request
 from api.services.history import HistoryWriter
 from api.settings import Settings
 
-log = logging.getLogger("whydenied.history")
+# Pastes up to this size are diagnosed on the event loop (well under a millisecond: a hop to the thread
+# pool would cost more); larger ones, up to the body limit, in a worker thread (security review F5).
+ON_LOOP_BYTES: Final = 8 * 1024
 router = APIRouter(prefix="/v1", tags=["diagnose"])
 
 
@@ -31,12 +33,15 @@ router = APIRouter(prefix="/v1", tags=["diagnose"])
 )
 async def diagnose(request: Request, body: DiagnoseRequest, catalog: CatalogDep, iam_index: IamIndexDep) -> Response:
     """Classify the failure and return the guidance rendered for the facts read from it."""
-    # Async on purpose: the work is a fraction of a millisecond of CPU and no I/O, cheaper on the
-    # event loop than a hop to the thread pool. Only the opt-in history write does I/O: it hops.
+    # Async on purpose: for a typical paste the work is a fraction of a millisecond of CPU and no I/O,
+    # cheaper on the event loop than a hop to the thread pool.
     if body.live:
         await _allow_live_checks(request)
     started = time.perf_counter()
-    response = diagnose_request(body, catalog, iam_index)
+    if request_size(request) <= ON_LOOP_BYTES:
+        response = diagnose_request(body, catalog, iam_index)
+    else:  # a long paste costs milliseconds: in a worker thread, so /healthz and small pastes are not held up
+        response = await run_in_threadpool(diagnose_request, body, catalog, iam_index)
     metrics: Metrics = request.app.state.metrics
     metrics.observe(response.provider, response.reason, time.perf_counter() - started)
     history: HistoryWriter | None = request.app.state.history
@@ -54,6 +59,13 @@ async def diagnose(request: Request, body: DiagnoseRequest, catalog: CatalogDep,
     # The model was built and validated by diagnose_request: serialise it once, without FastAPI
     # validating it again against response_model (which stays for the OpenAPI document).
     return Response(response.model_dump_json(), media_type="application/json")
+
+
+def request_size(request: Request) -> int:
+    """The request body's size: Content-Length, or the body limit for a chunked one (assume large)."""
+    length = request.headers.get("content-length", "")
+    limit: int = request.app.state.settings.max_body_bytes
+    return int(length) if length.isdigit() else limit
 
 
 async def _allow_live_checks(request: Request) -> None:

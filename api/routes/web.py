@@ -13,6 +13,7 @@ from typing import Annotated, Any, Final
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
@@ -20,6 +21,7 @@ from pydantic import ValidationError
 from adapters.redact import redact
 from api.deps import CatalogDep, DatabaseDep, IamIndexDep, retry_after
 from api.problems import Problem
+from api.routes.diagnose import ON_LOOP_BYTES
 from api.schemas import DiagnoseRequest
 from api.search import SearchIndex
 from api.services.diagnosis import diagnose_request
@@ -71,7 +73,11 @@ async def diagnose_form(request: Request, catalog: CatalogDep, iam_index: IamInd
             status_code=int(form["status_code"]) if form["status_code"].strip() else None,
             headers=_headers(form["headers"]) or None,
         )
-        context["result"] = diagnose_request(body, catalog, iam_index).model_dump(mode="json")
+        if len(form["error"]) <= ON_LOOP_BYTES:
+            context["result"] = diagnose_request(body, catalog, iam_index).model_dump(mode="json")
+        else:  # as the API does: a long paste in a worker thread, not on the event loop
+            diagnosis = await run_in_threadpool(diagnose_request, body, catalog, iam_index)
+            context["result"] = diagnosis.model_dump(mode="json")
     except (ValidationError, ValueError) as exc:
         context["problem"] = _problem_text(exc)
         status = 422
