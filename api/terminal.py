@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from typing import Any, Final, TextIO
 
-from api.formats import to_markdown
+from api.formats import md_code, md_text, to_markdown
 
 # C0 and C1 controls and DEL, except newline and tab, which commands and lists need.
 _CONTROLS: Final = dict.fromkeys(c for c in [*range(0x20), *range(0x7F, 0xA0)] if chr(c) not in "\n\t")
@@ -136,14 +136,16 @@ def render_markdown(response: dict[str, Any]) -> str:
     facts = response.get("facts") or {}
     if facts:
         head += ["| fact | value |", "|---|---|"]
-        head += [f"| {key} | `{_md_cell(str(value))}` |" for key, value in facts.items()]
+        head += [f"| {key} | {_md_cell(str(value))} |" for key, value in facts.items()]
         head.append("")
     guidance = response.get("guidance")
     if not guidance:
-        return "\n".join([*head, str(response.get("note") or "Not an access failure whydenied covers.")]) + "\n"
+        # the note quotes the paste's error code: escaped, so it cannot become a link or HTML in the ticket
+        note = md_text(str(response["note"])) if response.get("note") else "Not an access failure whydenied covers."
+        return "\n".join([*head, note]) + "\n"
     return "\n".join(head) + "\n" + to_markdown(guidance)
 
 
 def _md_cell(value: str) -> str:
-    """Keep a fact inside its table cell and code span: no pipes, backticks or line breaks."""
-    return value.replace("|", "\\|").replace("`", "'").replace("\n", " ")[:300]
+    """Keep a fact whole inside its table cell and code span: backticks cannot close it, pipes are escaped."""
+    return md_code(value[:300]).replace("|", "\\|")
