@@ -32,6 +32,7 @@ HOSTILE: Final = [
     pytest.param("x\n```\n<script>alert(1)</script>\n```", id="fence-close"),
     pytest.param("x````y\n~~~\n<script>alert(1)</script>", id="backtick-run"),
     pytest.param("*[URGENT: log in again](https://evil.example/login)*", id="link"),
+    pytest.param("x\r\n    <iframe src=https://evil.example>", id="crlf-indented"),
     pytest.param("</code></pre><script>alert(1)</script>", id="close-tags"),
 ]
 
