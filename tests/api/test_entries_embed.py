@@ -68,3 +68,15 @@ def test_entry_fact_with_a_backslash_is_quoted_for_fish_too(client: TestClient) 
     commands = [step["command"] for step in client.get(entry, params=params).json()["diagnosis"] if step["command"]]
     simulate = next(command for command in commands if "simulate-principal-policy" in command)
     assert "'s3:GetObject'\\\\" in simulate and "';echo>PWN;#'" in simulate
+
+
+def test_entry_html_has_the_pages_csp_and_every_format_nosniff(client: TestClient) -> None:
+    from api.routes.web import SECURITY_HEADERS
+
+    html_page = client.get(ENTRY, params={"format": "html"})
+    assert html_page.headers["content-security-policy"] == SECURITY_HEADERS["Content-Security-Policy"]
+    assert "script-src 'self'" in html_page.headers["content-security-policy"]
+    for fmt in ("html", "md", "json"):
+        assert client.get(ENTRY, params={"format": fmt}).headers["x-content-type-options"] == "nosniff"
+    by_accept = client.get(ENTRY, headers={"Accept": "text/html"}, params={"principal": "arn:aws:iam::1:user/x"})
+    assert "content-security-policy" in by_accept.headers
