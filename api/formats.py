@@ -1,7 +1,9 @@
 """Render a guidance document as Markdown or HTML, for docs sites that embed an entry.
 
 Input is a rendered entry (JSON document). HTML escapes every value; Markdown puts commands in
-fences longer than any backtick run inside them, so no value can break out of its block.
+fences longer than any backtick run inside them, every line of a list item's fence indented to the
+item, so no value can break out of its block. `md_text` and `md_code` are for values shown outside
+fences (the terminal's ticket view): escaped prose, or a code span that no backtick can close.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ _SECTIONS: Final = (
     ("references", "References"),
 )
 _BACKTICKS = re.compile(r"`+")
+_LINE_ENDING = re.compile(r"\r\n?|\n")
+_MD_PUNCTUATION = re.compile(r"[!-/:-@\[-`{-~]")  # every ASCII punctuation character; each may be escaped
 
 
 def to_markdown(document: dict[str, Any]) -> str:
@@ -42,10 +46,15 @@ def to_markdown(document: dict[str, Any]) -> str:
             out += [value.strip(), ""]
         elif key in ("diagnosis", "fix", "verify"):
             for number, step in enumerate(value, 1):
-                out.append(f"{number}. {step['text'].strip()}")
-                out += ["   " + line if line else line for line in _md_command(step.get("command"))]
+                marker = f"{number}. "
+                # Every line of the item is indented to its text (4 columns from step 10): a line that
+                # is not leaves the list item and so the fence, and shows as Markdown (or raw HTML).
+                indent = " " * len(marker)
+                lines = [*_lines(step["text"].strip()), *_md_command(step.get("command"))]
                 if step.get("expect"):
-                    out.append(f"   Expect: {step['expect'].strip()}")
+                    lines += _lines(f"Expect: {step['expect'].strip()}")
+                out.append(marker + lines[0])
+                out += [indent + line if line else line for line in lines[1:]]
             out.append("")
         else:
             out += [f"- {item}" for item in _texts(value)] + [""]
@@ -53,11 +62,33 @@ def to_markdown(document: dict[str, Any]) -> str:
 
 
 def _md_command(command: str | None) -> list[str]:
+    """Return a command as fenced lines, one list element per line, so a caller can indent each."""
     if not command:
         return []
     longest = max((len(run) for run in _BACKTICKS.findall(command)), default=0)
     fence = "`" * max(3, longest + 1)
-    return ["", f"{fence}sh", command, fence, ""]
+    return ["", f"{fence}sh", *_lines(command), fence, ""]
+
+
+def _lines(text: str) -> list[str]:
+    """Split on CommonMark's line endings (CR alone is one too), not on str.splitlines()'s wider set."""
+    return _LINE_ENDING.split(text)
+
+
+def md_code(value: str) -> str:
+    """Return the value as an inline code span that no backtick inside it can close (CommonMark 6.1)."""
+    value = " ".join(_lines(value))
+    longest = max((len(run) for run in _BACKTICKS.findall(value)), default=0)
+    ticks = "`" * (longest + 1)
+    # a space on each side when the value starts or ends with a backtick (or a space, which would be stripped)
+    pad = " " if value[:1] in ("`", " ") or value[-1:] in ("`", " ") else ""
+    return f"{ticks}{pad}{value}{pad}{ticks}"
+
+
+def md_text(value: str) -> str:
+    """Return text with every ASCII punctuation character backslash-escaped: no link, emphasis, HTML or
+    autolink can start in it (CommonMark 2.4), and line breaks become spaces so no block starts either."""
+    return _MD_PUNCTUATION.sub(r"\\\g<0>", " ".join(_lines(value)))
 
 
 def to_html(document: dict[str, Any]) -> str:

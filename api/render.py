@@ -1,14 +1,15 @@
 """Render an entry for one diagnosis: fill command templates with the facts, shell-quoted.
 
-A template's `{fact_key}` (a key from the taxonomy) is replaced by `shlex.quote(value)`; a fact
-the payload did not state stays visible as `<fact_key>` so the user sees what to fill in. Any
+A template's `{fact_key}` (a key from the taxonomy) is replaced by `shell_quote(value)`, one literal
+word in bash, dash, zsh and fish alike; a fact the payload did not state stays visible as
+`<fact_key>` so the user sees what to fill in. A value holding a control character (a line break,
+tab or escape) is never placed either: it stays `<fact_key>` and is listed in `refused_facts`. Any
 other brace is literal (jq filters, JSON). Templates are split into parts once, at start-up.
 """
 
 from __future__ import annotations
 
 import re
-import shlex
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +22,31 @@ AnyEntry = ReasonEntry | PlaybookEntry | GuideEntry
 # "aws organizations list-policies-for-target --target-id {account_id}"; never curl's
 # write-out "%{http_code}" nor a shell's "${TOKEN}", which stay literal
 _PLACEHOLDER = re.compile(r"(?<![%$])\{([a-z][a-z0-9_]{0,40})\}")
+
+# Left bare, as shlex.quote does, but not "%" first (fish expands %self) nor "=" first (zsh's =cmd).
+_BARE = re.compile(r"[A-Za-z0-9_@+:,./-][A-Za-z0-9_@%+=:,./-]*")
+_QUOTE_OR_BACKSLASH = re.compile(r"(['\\])")
+# C0 (line break, tab: completion on paste, ESC), DEL and C1: never placed in a command
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def shell_quote(value: str) -> str:
+    r"""Return the value as one word that bash, dash, zsh and fish all read back unchanged.
+
+    POSIX single quotes keep everything literal, but fish reads \' and \\ inside them as escapes:
+    shlex.quote("x\") gives 'x\', an unclosed quote in fish, and whatever follows runs. So each ' and \
+    goes outside the quotes, backslash-escaped, which all four shells read as that one character.
+    """
+    if _BARE.fullmatch(value):
+        return value
+    parts = _QUOTE_OR_BACKSLASH.split(value)
+    return "".join(f"\\{part}" if part in ("'", "\\") else f"'{part}'" for part in parts if part) or "''"
+
+
+def placeable(value: str | int) -> bool:
+    """Tell whether a fact may go into a command: no control character (a line break would end a
+    heredoc or the command when pasted, a tab completes, an escape drives the terminal)."""
+    return _CONTROL.search(str(value)) is None
 
 
 @dataclass(frozen=True)
@@ -49,13 +75,13 @@ class CommandTemplate:
         return self.parts[1::2]
 
     def render(self, facts: Mapping[str, str | int]) -> str:
-        """Return the command with facts shell-quoted and missing ones as <name>."""
+        """Return the command with facts shell-quoted, and missing or unplaceable ones as <name>."""
         out: list[str] = []
         for index, part in enumerate(self.parts):
             if index % 2 == 0:
                 out.append(part)
-            elif part in facts:
-                out.append(shlex.quote(str(facts[part])))
+            elif part in facts and placeable(facts[part]):
+                out.append(shell_quote(str(facts[part])))
             else:
                 out.append(f"<{part}>")
         return "".join(out)
@@ -88,6 +114,8 @@ class CompiledEntry:
         `extra` holds values the service looked up (a GCP role); stated facts win over both.
         """
         facts = {**derived_facts(facts), **(extra or {}), **facts}
+        refused = {key for key, value in facts.items() if not placeable(value)}
+        facts = {key: value for key, value in facts.items() if key not in refused}
         document = dict(self.document)
         missing: set[str] = set()
         for section in ("diagnosis", "fix", "verify"):
@@ -105,4 +133,6 @@ class CompiledEntry:
                 rendered.append(step)
             document[section] = rendered
         document["missing_facts"] = sorted(missing)
+        if refused & missing:  # given, but not placed: say so, or a client reads them as never given
+            document["refused_facts"] = sorted(refused & missing)
         return document

@@ -2,6 +2,9 @@
 
 Colour only when writing to a TTY and NO_COLOR is unset (https://no-color.org). Commands are
 printed on lines of their own, indented, so they copy cleanly. Nothing here imports the web stack.
+Every value loses its C0 and C1 control characters (newline and tab excepted) before it is printed:
+adapters already strip them from facts, and this is the second guard for anything else a response
+carries (ESC ]52 writes the clipboard in many terminals, ESC [2J erases the screen, CR rewrites a line).
 """
 
 from __future__ import annotations
@@ -9,7 +12,10 @@ from __future__ import annotations
 import os
 from typing import Any, Final, TextIO
 
-from api.formats import to_markdown
+from api.formats import md_code, md_text, to_markdown
+
+# C0 and C1 controls and DEL, except newline and tab, which commands and lists need.
+_CONTROLS: Final = dict.fromkeys(c for c in [*range(0x20), *range(0x7F, 0xA0)] if chr(c) not in "\n\t")
 
 _SECTIONS: Final = (
     ("causes", "Likely causes"),
@@ -49,8 +55,20 @@ def colour_wanted(stream: TextIO) -> bool:
     return stream.isatty() and "NO_COLOR" not in os.environ
 
 
+def printable(value: Any) -> Any:
+    """Return the value with every string in it (keys too) stripped of control characters."""
+    if isinstance(value, str):
+        return value.translate(_CONTROLS)
+    if isinstance(value, dict):
+        return {printable(key): printable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [printable(item) for item in value]
+    return value
+
+
 def render_text(response: dict[str, Any], style: Style) -> str:
     """Return the diagnosis as terminal text."""
+    response = printable(response)
     lines: list[str] = []
     reason = response.get("reason")
     category = str(response.get("category"))
@@ -111,20 +129,23 @@ def _sections(guidance: dict[str, Any], style: Style) -> list[str]:
 
 def render_markdown(response: dict[str, Any]) -> str:
     """Return the diagnosis as Markdown for a ticket: verdict, facts, then the playbook."""
+    response = printable(response)
     reason = response.get("reason")
     head = [f"**{response.get('provider')}** · {response.get('category')} · `{reason}` "
             f"(confidence {float(response.get('confidence') or 0):.2f})", ""]  # fmt: skip
     facts = response.get("facts") or {}
     if facts:
         head += ["| fact | value |", "|---|---|"]
-        head += [f"| {key} | `{_md_cell(str(value))}` |" for key, value in facts.items()]
+        head += [f"| {key} | {_md_cell(str(value))} |" for key, value in facts.items()]
         head.append("")
     guidance = response.get("guidance")
     if not guidance:
-        return "\n".join([*head, str(response.get("note") or "Not an access failure whydenied covers.")]) + "\n"
+        # the note quotes the paste's error code: escaped, so it cannot become a link or HTML in the ticket
+        note = md_text(str(response["note"])) if response.get("note") else "Not an access failure whydenied covers."
+        return "\n".join([*head, note]) + "\n"
     return "\n".join(head) + "\n" + to_markdown(guidance)
 
 
 def _md_cell(value: str) -> str:
-    """Keep a fact inside its table cell and code span: no pipes, backticks or line breaks."""
-    return value.replace("|", "\\|").replace("`", "'").replace("\n", " ")[:300]
+    """Keep a fact whole inside its table cell and code span: backticks cannot close it, pipes are escaped."""
+    return md_code(value[:300]).replace("|", "\\|")

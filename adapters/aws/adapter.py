@@ -24,7 +24,7 @@ from adapters.aws.codes import (
 )
 from adapters.aws.grammar import POLICY_TYPE_OF, Denial, read_denial
 from adapters.aws.surface import Envelope, read_envelope
-from adapters.base import Category, Diagnosis, Evidence, FindingsBuilder, Payload
+from adapters.base import _CONTROL_CHARACTERS, Category, Diagnosis, Evidence, FindingsBuilder, Payload
 from adapters.http.status import status_in_text
 from adapters.markers import MarkerSet
 
@@ -304,7 +304,9 @@ def _add_facts(found: FindingsBuilder, payload: Payload, envelope: Envelope, den
 
 
 def _not_access_note(envelope: Envelope) -> str:
-    code = envelope.code or "this error"
+    # The code is the paste's own text (a JSON `__type` can hold anything): the note reaches a
+    # terminal, so it loses control characters as facts do (ESC ]52 would write the clipboard).
+    code = (envelope.code or "").translate(_CONTROL_CHARACTERS) or "this error"
     return (
         f"{code} is an AWS error, but not an access failure: no credential or policy change will fix it. "
         "Read the message for the resource, parameter or limit it names."

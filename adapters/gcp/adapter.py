@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import ClassVar, Final
 
-from adapters.base import Category, Diagnosis, Evidence, FindingsBuilder, Payload
+from adapters.base import _CONTROL_CHARACTERS, Category, Diagnosis, Evidence, FindingsBuilder, Payload
 from adapters.gcp.codes import (
     ERROR_REASONS,
     GCP_MARKERS,
@@ -256,7 +256,10 @@ def _add_facts(
 
 
 def _not_access_note(error: GoogleError) -> str:
-    what = error.error_reason or error.status or error.legacy_reason or "this error"
+    # The ErrorInfo reason is the paste's own text: the note reaches a terminal, so it loses control
+    # characters as facts do (ESC ]52 would write the clipboard).
+    what = (error.error_reason or error.status or error.legacy_reason or "").translate(_CONTROL_CHARACTERS)
+    what = what or "this error"
     return (
         f"{what} is a Google Cloud error, but not an access failure: no role or credential change will fix it. "
         "Read the message for the quota, resource or argument it names."

@@ -15,6 +15,7 @@ from api.deps import CatalogDep, DatabaseDep
 from api.formats import to_html, to_markdown
 from api.models import EntryRecord
 from api.problems import Problem, problem_responses
+from api.routes.web import SECURITY_HEADERS
 from api.schemas import EntrySummaryResponse
 
 router = APIRouter(prefix="/v1", tags=["entries"])
@@ -55,6 +56,9 @@ async def list_entries(
 _MEDIA_TYPES: Final = {"markdown": "text/markdown", "html": "text/html", "json": "application/json"}
 _FORMATS: Final = {"md": "markdown", "markdown": "markdown", "html": "html", "json": "json"}
 MAX_FACT_CHARS: Final = 1024
+# Every answer is read only as the type it says (no Markdown or JSON sniffed as HTML)
+_NOSNIFF: Final = {"X-Content-Type-Options": "nosniff"}
+_HTML_HEADERS: Final = {"Content-Security-Policy": SECURITY_HEADERS["Content-Security-Policy"]}
 
 
 @router.get(
@@ -86,7 +90,7 @@ async def get_entry(
     chosen = _FORMATS[format] if format else _from_accept(accept)
     facts = _facts_from_query(request, catalog)
     etag = _etag(row.content_hash, chosen, facts)
-    headers = {"ETag": etag, "Cache-Control": "public, max-age=300", "Vary": "Accept"}
+    headers = {"ETag": etag, "Cache-Control": "public, max-age=300", "Vary": "Accept", **_NOSNIFF}
     if etag in _if_none_match(request.headers.get("if-none-match")):
         return Response(status_code=304, headers=headers)
     compiled = catalog.get(entry_id)
@@ -95,7 +99,10 @@ async def get_entry(
     document: dict[str, Any] = compiled.render(facts) if compiled else dict(row.document)
     if chosen == "json":
         return JSONResponse(document, headers=headers)
-    body = to_markdown(document) if chosen == "markdown" else to_html(document)
+    if chosen == "markdown":
+        body = to_markdown(document)
+    else:  # opened directly, the fragment is a page of ours: the pages' CSP (no script runs at all)
+        body, headers = to_html(document), {**headers, **_HTML_HEADERS}
     return Response(body, media_type=f"{_MEDIA_TYPES[chosen]}; charset=utf-8", headers=headers)
 
 

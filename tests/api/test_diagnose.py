@@ -14,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.catalog import Catalog
+from api.render import shell_quote
 
 ACCEPTANCE: Final[dict[str, Any]] = {
     "error": "HTTP/1.1 401 Unauthorized",
@@ -170,7 +171,7 @@ def test_diagnose_command_fact_is_shell_quoted(shared_client: TestClient, url: s
 
     assert result["reason"] == "http.other.cors"
     assert result["facts"]["url"] == url
-    with_url = [command for command in _commands(result["guidance"]) if shlex.quote(url) in command]
+    with_url = [command for command in _commands(result["guidance"]) if shell_quote(url) in command]
     assert with_url, "no rendered command carries the URL"
     for command in with_url:
         assert url in shlex.split(command), command
