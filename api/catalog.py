@@ -19,7 +19,9 @@ from typing import Any, Final
 import yaml
 from pydantic import ValidationError
 
-from api.entries import GuideEntry, PlaybookEntry, ReasonEntry, entry_json_schema, parse_entry
+from adapters.derived import PRINCIPAL_KINDS
+from api.command_lints import quoted_placeholders, state_change
+from api.entries import GuideEntry, PlaybookEntry, ReasonEntry, Step, entry_json_schema, parse_entry
 from api.render import AnyEntry, CompiledEntry, placeholders_in
 from api.services.gcp_roles import ROLES_FILE, RoleTable, load_role_table
 from api.taxonomy import Taxonomy, load_taxonomy
@@ -48,7 +50,27 @@ LINTS: Final[dict[str, str]] = {
     "WD014": "schema.json is not what the entry models generate",
     "WD015": "two files declare the same id",
     "WD016": "a data table (content/data/) is missing or does not validate",
+    "WD017": "a command placeholder sits inside quotes or a heredoc (a fact must be one shell word)",
+    "WD018": "a command that changes state is in a step not marked `changes: true`",
+    "WD019": "a step's `when` names an unknown principal kind or fact key",
+    "WD020": "a `grant` step also has a command, or is not marked `changes: true`",
 }
+
+
+def _lint_step(step: Step, path: str, placeholder_keys: frozenset[str]) -> Iterator[LintIssue]:
+    """The command rules: facts as whole words, state changes marked, `when` and `grant` well-formed."""
+    command = step.command or ""
+    for name in quoted_placeholders(command):
+        yield LintIssue("WD017", path, f"{{{name}}} is inside quotes or a heredoc: {command[:80]}")
+    if (change := state_change(command)) and not step.changes:
+        yield LintIssue("WD018", path, f"`{change}` changes state; mark the step `changes: true`")
+    if step.when is not None:
+        kinds = set(step.when.principal_kind or ()) - PRINCIPAL_KINDS
+        keys = set(step.when.facts or ()) | set(step.when.absent or ())
+        if kinds or keys - placeholder_keys:
+            yield LintIssue("WD019", path, f"`when` names {sorted(kinds | (keys - placeholder_keys))}")
+    if step.grant is not None and (step.command is not None or not step.changes):
+        yield LintIssue("WD020", path, f"grant {step.grant}: no `command`, and `changes: true`")
 
 
 @dataclass(frozen=True)
@@ -184,6 +206,7 @@ def _lint_entry(path: str, entry: AnyEntry, taxonomy: Taxonomy, seen_inputs: dic
         for name in placeholders_in(step.command or ""):
             if name not in taxonomy.placeholder_keys:
                 yield LintIssue("WD009", path, f"placeholder {{{name}}} is not a fact or derived key")
+        yield from _lint_step(step, path, taxonomy.placeholder_keys)
     for index, example in enumerate(entry.examples):
         try:
             DiagnoseRequest.model_validate(example.input)

@@ -20,12 +20,41 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+FactName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,40}$")]
+Kind = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+
+
+class When(_Strict):
+    """When a step applies. Each listed condition must hold; an unknown kind or type does not exclude.
+
+    `principal_kind` and `resource_type` are derived from the facts (adapters/derived.py): a step for
+    IAM users is left out for a role session, but shown when the paste named no principal at all.
+    `facts` must all be known (stated or derived); `absent` must all be unknown; `service` is the
+    denied service (the action's or permission's prefix, or the `service` fact).
+    """
+
+    principal_kind: list[Kind] | None = None
+    resource_type: list[Kind] | None = None
+    service: list[Kind] | None = None
+    facts: list[FactName] | None = None
+    absent: list[FactName] | None = None
+
+
 class Step(_Strict):
-    """One ordered step: what to do, optionally a command template, optionally what to expect."""
+    """One ordered step: what to do, optionally a command template, optionally what to expect.
+
+    `changes: true` marks a step whose command changes state (a grant, a policy write, a config
+    change); every surface shows it as such. `grant` names a command from the provider's table of
+    resource-policy edits and grants, chosen by the resource type (api/grants.py), in place of
+    `command`.
+    """
 
     text: Sentence
     command: Annotated[str, Field(min_length=1, max_length=2000)] | None = None
+    grant: Literal["gcp_role", "aws_resource_policy"] | None = None
     expect: Sentence | None = None
+    changes: bool = False
+    when: When | None = None
 
 
 class Example(_Strict):

@@ -1,10 +1,17 @@
-"""Render an entry for one diagnosis: fill command templates with the facts, shell-quoted.
+"""Render an entry for one diagnosis: choose the steps that apply, fill their commands, shell-quoted.
 
 A template's `{fact_key}` (a key from the taxonomy) is replaced by `shell_quote(value)`, one literal
-word in bash, dash, zsh and fish alike; a fact the payload did not state stays visible as
-`<fact_key>` so the user sees what to fill in. A value holding a control character (a line break,
-tab or escape) is never placed either: it stays `<fact_key>` and is listed in `refused_facts`. Any
-other brace is literal (jq filters, JSON). Templates are split into parts once, at start-up.
+word in bash, dash, zsh and fish alike. A value the payload did not state and nothing derives
+becomes a shell variable the user must set, `"${ROLE_NAME:?set ROLE_NAME to the role name}"`: pasted
+as is, the command stops with that message and runs nothing (a `<role_name>` would have been a
+redirect from a file). A value holding a control character (a line break, tab or escape) is never
+placed either: it becomes such a variable and is listed in `refused_facts`. Any other brace is
+literal (jq filters, JSON). Templates are split into parts once, at start-up.
+
+A step applies when its `when` holds for the facts (a role-only command is not shown for an IAM
+user; the Access Troubleshooter step only with an authorization id); a step that does not apply is
+left out. A `grant` step takes its command from the provider's table for the resource type
+(api/grants.py).
 """
 
 from __future__ import annotations
@@ -15,7 +22,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from adapters.derived import derived_facts
-from api.entries import GuideEntry, PlaybookEntry, ReasonEntry, Step
+from api.entries import GuideEntry, PlaybookEntry, ReasonEntry, Step, When
+from api.grants import aws_resource_policy, gcp_binding
 
 AnyEntry = ReasonEntry | PlaybookEntry | GuideEntry
 
@@ -75,7 +83,7 @@ class CommandTemplate:
         return self.parts[1::2]
 
     def render(self, facts: Mapping[str, str | int]) -> str:
-        """Return the command with facts shell-quoted, and missing or unplaceable ones as <name>."""
+        """Return the command with facts shell-quoted, and missing or unplaceable ones as variables."""
         out: list[str] = []
         for index, part in enumerate(self.parts):
             if index % 2 == 0:
@@ -83,8 +91,27 @@ class CommandTemplate:
             elif part in facts and placeable(facts[part]):
                 out.append(shell_quote(str(facts[part])))
             else:
-                out.append(f"<{part}>")
+                out.append(variable(part))
         return "".join(out)
+
+
+def variable_name(fact_key: str) -> str:
+    """The shell variable that stands for an unfilled fact: role_name -> ROLE_NAME."""
+    return fact_key.upper()
+
+
+def fact_label(fact_key: str) -> str:
+    """A fact key as words: role_arn -> "role ARN" (for the message of an unfilled variable)."""
+    return " ".join(_LABEL_WORDS.get(word, word) for word in fact_key.split("_"))
+
+
+_LABEL_WORDS = {"arn": "ARN", "id": "ID", "url": "URL", "kms": "KMS", "iam": "IAM", "gcs": "GCS"}
+
+
+def variable(fact_key: str) -> str:
+    """The expansion for an unfilled fact: stops the command, saying what to set, when it is unset."""
+    name = variable_name(fact_key)
+    return f'"${{{name}:?set {name} to the {fact_label(fact_key)}}}"'
 
 
 def placeholders_in(command: str) -> tuple[str, ...]:
@@ -97,6 +124,7 @@ class CompiledEntry:
 
     def __init__(self, entry: AnyEntry, fact_keys: Collection[str]) -> None:
         self.entry = entry
+        self.fact_keys = fact_keys
         self.document: dict[str, Any] = entry.model_dump(mode="json", exclude={"examples", "not_this"})
         self._templates: dict[str, CommandTemplate] = {}
         for step in self._steps():
@@ -108,31 +136,88 @@ class CompiledEntry:
             return []
         return [*self.entry.diagnosis, *self.entry.fix, *self.entry.verify]
 
-    def render(self, facts: Mapping[str, str | int], extra: Mapping[str, str] | None = None) -> dict[str, Any]:
-        """Return the entry as a guidance object with its commands filled from the facts.
+    def _template(self, command: str) -> CommandTemplate:
+        template = self._templates.get(command)
+        if template is None:  # a grant command from the provider table: compiled once, on first use
+            template = self._templates[command] = CommandTemplate.compile(command, self.fact_keys)
+        return template
 
-        `extra` holds values the service looked up (a GCP role); stated facts win over both.
+    def render(self, facts: Mapping[str, str | int], extra: Mapping[str, str] | None = None) -> dict[str, Any]:
+        """Return the entry as a guidance object for these facts: the steps that apply, commands filled.
+
+        `extra` holds values the service looked up (a GCP role, where to grant it); stated facts win
+        over both it and the derived values. With no facts at all (an entry shown on its own page,
+        for a docs site) every step is kept, since nothing rules any out.
         """
-        facts = {**derived_facts(facts), **(extra or {}), **facts}
-        refused = {key for key, value in facts.items() if not placeable(value)}
-        facts = {key: value for key, value in facts.items() if key not in refused}
+        known = {**derived_facts(facts), **(extra or {}), **facts}
+        refused = {key for key, value in known.items() if not placeable(value)}
+        known = {key: value for key, value in known.items() if key not in refused}
         document = dict(self.document)
         missing: set[str] = set()
         for section in ("diagnosis", "fix", "verify"):
             if section not in document:
                 continue
             rendered = []
-            for step in document[section]:
+            for raw in document[section]:
+                step = dict(raw)
+                when = step.pop("when", None)
+                if when is not None and facts and not applies(When.model_validate(when), known):
+                    continue
+                grant = step.pop("grant", None)
+                if grant is not None:
+                    step["command"] = _grant_command(grant, known)
                 command = step.get("command")
                 if command is not None:
-                    template = self._templates[command]
-                    absent = sorted({key for key in template.fact_keys if key not in facts})
+                    template = self._template(command)
+                    absent = sorted({key for key in template.fact_keys if key not in known})
                     missing.update(absent)
-                    # `missing`: the facts this step still needs, so a client can mark it "fill in first"
-                    step = {**step, "command": template.render(facts), "missing": absent}
+                    # `missing`: the facts this step still needs, so a client can mark it "fill in first";
+                    # `variables`: the shell variables standing for them in the command.
+                    step["command"] = template.render(known)
+                    step["missing"] = absent
+                    step["variables"] = [
+                        {"name": variable_name(key), "fact": key, "label": fact_label(key)} for key in absent
+                    ]
                 rendered.append(step)
             document[section] = rendered
         document["missing_facts"] = sorted(missing)
         if refused & missing:  # given, but not placed: say so, or a client reads them as never given
             document["refused_facts"] = sorted(refused & missing)
         return document
+
+
+def denied_service(facts: Mapping[str, str | int]) -> str | None:
+    """The service that said no: the action's prefix (s3), the permission's (storage), or the fact."""
+    for key in ("action", "permission"):
+        value = str(facts.get(key, ""))
+        if ":" in value:
+            return value.split(":", 1)[0].lower()
+        if "." in value:
+            return value.split(".", 1)[0]
+    service = str(facts.get("service", ""))
+    return service.split(".", 1)[0] or None
+
+
+def applies(when: When, known: Mapping[str, str | int]) -> bool:
+    """Tell whether a step's conditions hold for these facts (an unknown kind or type never excludes)."""
+    if when.facts and not all(key in known for key in when.facts):
+        return False
+    if when.absent and any(key in known for key in when.absent):
+        return False
+    kind = known.get("principal_kind")
+    if when.principal_kind and kind is not None and kind not in when.principal_kind:
+        return False
+    resource_type = known.get("resource_type")
+    if when.resource_type and resource_type is not None and resource_type not in when.resource_type:
+        return False
+    service = denied_service(known)
+    return not (when.service and service is not None and service not in when.service)
+
+
+def _grant_command(grant: str, known: Mapping[str, str | int]) -> str | None:
+    """The command of a `grant` step, from the provider's table for the resource type."""
+    resource_type = str(known["resource_type"]) if "resource_type" in known else None
+    if grant == "gcp_role":
+        grant_on = str(known["grant_on"]) if "grant_on" in known else None
+        return gcp_binding(grant_on, resource_type)
+    return aws_resource_policy(resource_type)

@@ -120,6 +120,12 @@ class DiagnoseResponse(BaseModel):
     confidence: Annotated[float, Field(ge=0, le=1)]
     facts: dict[str, str | int]
     guidance: dict[str, Any] | None
+    derived: dict[str, str] = Field(
+        default_factory=dict,
+        description="Values derived from the facts (principal_kind, resource_type, role_name, bucket, queue_url, "
+        "...; see the taxonomy's `derived`): never stated by the paste, each also a finding with evidence "
+        "`inferred`. The guidance's commands use them.",
+    )
     findings: list[FindingResponse] = Field(
         default_factory=list, description="Each conclusion with its evidence label and basis."
     )

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from adapters.derived import derived_facts
+from adapters.derived import DERIVED_FROM, derived_facts
 from adapters.registry import diagnose as classify
 from api.catalog import Catalog
+from api.grants import gcp_binding
 from api.render import CommandTemplate
 from api.schemas import DiagnoseRequest, DiagnoseResponse, FindingResponse
 from api.services.least_privilege import IMPLICIT_DENY_PREFIX, IamActionIndex
@@ -32,16 +33,21 @@ def diagnose_request(
         provider=request.provider,
     )
     facts = diagnosis.facts
+    derived = derived_facts(facts)
     reason = diagnosis.reason
     compiled = catalog.get(reason) if reason else None
     permission = facts.get("permission")
     roles = catalog.gcp_roles.suggest(permission) if catalog.gcp_roles and isinstance(permission, str) else None
-    extra = {"role": roles["roles"][0]} if roles else None
+    extra = {"role": roles["roles"][0], "grant_on": roles["grant_on"]} if roles else None
     guidance = compiled.render(facts, extra) if compiled else None
     if guidance is not None and roles is not None and reason is not None and reason.startswith("gcp.authz."):
-        # The smallest predefined role that holds the denied permission, and the command to grant it.
-        template = CommandTemplate.compile(roles.pop("command_template"), catalog.taxonomy.placeholder_keys)
-        roles["command"] = template.render({**derived_facts(facts), "role": roles["roles"][0], **facts})
+        # The smallest predefined role that holds the denied permission, and the command to grant it
+        # on the resource the paste names (or the level the role is usually granted on).
+        command = gcp_binding(roles["grant_on"], derived.get("resource_type"))
+        template = CommandTemplate.compile(command, catalog.taxonomy.placeholder_keys)
+        known = {**derived, "role": roles["roles"][0], **facts}
+        roles["command"] = template.render(known)
+        roles["missing"] = sorted(key for key in template.fact_keys if key not in known)
         guidance["role_suggestion"] = roles
     action, resource = facts.get("action"), facts.get("resource")
     implicit_deny = reason is not None and reason.startswith(IMPLICIT_DENY_PREFIX)
@@ -56,10 +62,21 @@ def diagnose_request(
         confidence=round(diagnosis.confidence, 2),
         facts=facts,
         guidance=guidance,
+        derived=derived,
         findings=[
-            FindingResponse(field=f.field, value=f.value, evidence=f.evidence, basis=f.basis)
-            for f in diagnosis.findings
+            *(
+                FindingResponse(field=f.field, value=f.value, evidence=f.evidence, basis=f.basis)
+                for f in diagnosis.findings
+            ),
+            *(
+                FindingResponse(field=key, value=value, evidence="inferred", basis=_derived_basis(key))
+                for key, value in derived.items()
+            ),
         ],
         variant=diagnosis.variant,
         note=diagnosis.note,
     )
+
+
+def _derived_basis(key: str) -> str:
+    return f"derived from the {DERIVED_FROM.get(key, 'resource')}"

@@ -21,38 +21,6 @@ GrantOn = Literal[
     "repository", "service", "function", "key", "keyring", "service_account", "instance", "cluster", "billing_account",
 ]  # fmt: skip
 
-# How to bind a role at each level; {member} and {role} are filled, the target is a visible <placeholder>
-# unless the facts name it. The project form is the fallback for every level.
-_BIND: Final[dict[str, str]] = {
-    "project": "gcloud projects add-iam-policy-binding {project} --member={member} --role={role}",
-    "bucket": "gcloud storage buckets add-iam-policy-binding gs://{bucket} --member={member} --role={role}",
-    "topic": "gcloud pubsub topics add-iam-policy-binding <topic> --project={project} --member={member} --role={role}",
-    "subscription": (
-        "gcloud pubsub subscriptions add-iam-policy-binding <subscription> --project={project} "
-        "--member={member} --role={role}"
-    ),
-    "secret": ("gcloud secrets add-iam-policy-binding <secret> --project={project} --member={member} --role={role}"),
-    "service_account": (
-        "gcloud iam service-accounts add-iam-policy-binding <service-account-email> --member={member} --role={role}"
-    ),
-    "service": (
-        "gcloud run services add-iam-policy-binding <service> --region=<region> --project={project} "
-        "--member={member} --role={role}"
-    ),
-    "function": (
-        "gcloud functions add-iam-policy-binding <function> --region=<region> --project={project} "
-        "--member={member} --role={role}"
-    ),
-    "repository": (
-        "gcloud artifacts repositories add-iam-policy-binding <repository> --location=<location> "
-        "--project={project} --member={member} --role={role}"
-    ),
-    "key": (
-        "gcloud kms keys add-iam-policy-binding <key> --keyring=<keyring> --location=<location> "
-        "--project={project} --member={member} --role={role}"
-    ),
-}
-
 
 class PermissionRoles(BaseModel):
     """The roles that grant one permission, smallest first, and where they can be granted."""
@@ -75,7 +43,7 @@ class RoleTable(BaseModel):
     permissions: dict[Annotated[str, Field(pattern=PERMISSION_PATTERN)], PermissionRoles]
 
     def suggest(self, permission: str) -> dict[str, Any] | None:
-        """Return the role suggestion for a permission: roles, where to grant, the command template."""
+        """Return the role suggestion for a permission: roles and where to grant them (commands: api/grants.py)."""
         entry = self.permissions.get(permission)
         if entry is None:
             return None
@@ -83,7 +51,6 @@ class RoleTable(BaseModel):
             "permission": permission,
             "roles": list(entry.roles),
             "grant_on": entry.grant_on,
-            "command_template": _BIND.get(entry.grant_on, _BIND["project"]),
             # Where the roles come from and how fresh: the reviewed table, or Google's list as refreshed.
             "source": "whydenied's reviewed table" if self.origin == "content" else "Google's role list",
             "as_of": self.last_reviewed.isoformat(),

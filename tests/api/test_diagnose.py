@@ -29,7 +29,8 @@ RESPONSE_FIELDS: Final = ("provider", "category", "reason", "confidence", "facts
 GUIDANCE_LISTS: Final = ("causes", "diagnosis", "fix", "verify", "references")
 CATEGORIES: Final = ("authentication", "authorization", "other")
 
-_PLACEHOLDER = re.compile(r"<([a-z][a-z0-9_]*)>")
+# An unfilled fact in a command: "${ROLE_NAME:?set ROLE_NAME to the role name}" (stops the command, says why)
+_PLACEHOLDER = re.compile(r'"\$\{([A-Z][A-Z0-9_]*):\?set \1 to the [^}"]{1,80}\}"')
 
 
 def _firefox_cors(url: str) -> str:
@@ -185,7 +186,7 @@ def test_diagnose_command_fact_is_shell_quoted(shared_client: TestClient, url: s
         pytest.param({"error": _firefox_cors("https://api.example.com/v1/me")}, "origin", id="cors-without-origin"),
     ],
 )
-def test_diagnose_missing_fact_shows_as_placeholder(
+def test_diagnose_missing_fact_is_a_variable_to_set(
     shared_client: TestClient, catalog: Catalog, body: dict[str, Any], missing: str
 ) -> None:
     result = _diagnose(shared_client, body)
@@ -194,8 +195,10 @@ def test_diagnose_missing_fact_shows_as_placeholder(
 
     assert missing not in result["facts"]
     assert missing in guidance["missing_facts"]
-    assert any(f"<{missing}>" in command for command in commands)
-    shown = {name for command in commands for name in _PLACEHOLDER.findall(command)} & set(catalog.taxonomy.facts)
+    assert any(f'"${{{missing.upper()}:?set {missing.upper()} to the' in command for command in commands)
+    assert not any(f"<{missing}>" in command for command in commands)  # never a redirect when pasted
+    shown = {name.lower() for command in commands for name in _PLACEHOLDER.findall(command)}
+    shown &= set(catalog.taxonomy.facts)
     assert shown == set(guidance["missing_facts"])
     assert not set(guidance["missing_facts"]) & set(result["facts"])
     for command in commands:

@@ -54,7 +54,7 @@ def test_entry_fact_with_a_control_character_is_not_placed_and_says_so(client: T
     for value in ("p-x\necho>PWN", "p-x\tq", "p-x\x1b]52;c;eA==\x07", "p-x\x9b1A"):
         document = client.get(ENTRY, params={"policy_arn": value, "account_id": "123456789012"}).json()
         commands = [step["command"] for step in document["diagnosis"] if step.get("command")]
-        assert any("POLICY_ARN=<policy_arn>" in command for command in commands)
+        assert any('POLICY_ARN="${POLICY_ARN:?set POLICY_ARN to the policy ARN}"' in command for command in commands)
         assert not any("p-x" in command for command in commands)
         assert document["refused_facts"] == ["policy_arn"]
         assert "policy_arn" in document["missing_facts"]

@@ -124,6 +124,12 @@ MUTATIONS: Final[dict[str, Mutation]] = {
         ' "permissions": {"storage.objects.get": {"roles": ["owner"], "grant_on": "bucket"}}}\n',
         encoding="utf-8",
     ),
+    # A fact inside a quoted string: quoted twice when filled, never expanded when not.
+    "WD017": _edit_entry(_first("diagnosis", "command", 'curl -sS "{url}"')),
+    # A write that does not say so.
+    "WD018": _edit_entry(_first("fix", "command", "gcloud projects add-iam-policy-binding {project} --role=x")),
+    "WD019": _edit_entry(_first("diagnosis", "when", {"principal_kind": ["iam_superuser"]})),
+    "WD020": _edit_entry(_first("fix", "grant", "gcp_role")),
 }
 
 
