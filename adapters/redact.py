@@ -276,34 +276,69 @@ def redact_header(name: str, value: str) -> str:
 
 
 def redact_json(data: Any) -> Any:
-    """Return decoded JSON with every string redacted and every value under a secret-named key cut.
+    """Return decoded JSON with every string (keys too) redacted and values under secret-named keys cut.
 
-    Walks with its own stack (a deep document does not recurse); containers are rebuilt, not changed.
+    Walks with its own stack (a deep document does not recurse); containers are copied, not
+    changed. The strings are read in one pass (joined, one per line) and only those a secret
+    touches are redacted on their own: a body of thousands of short strings costs one scan.
     """
     root: list[Any] = [data]
-    stack: list[tuple[Any, Any]] = [(root, 0)]  # (container, key) whose value still needs redacting
+    stack: list[tuple[Any, Any]] = [(root, 0)]  # (container, key) of a value still to walk
+    values: list[tuple[Any, Any]] = []  # (container, key) of each string value
+    names: list[tuple[dict[Any, Any], str]] = []  # each string key, with its (copied) dict
     while stack:
         container, key = stack.pop()
         value = container[key]
         if isinstance(value, str):
-            container[key] = redact(value)
+            values.append((container, key))
         elif isinstance(value, dict):
-            rebuilt: dict[Any, Any] = {}
+            copied: dict[Any, Any] = {}
             for name, item in value.items():
-                name = redact(name) if isinstance(name, str) else name
                 secret = isinstance(name, str) and _key(name) in _SECRET_NAMES
+                if isinstance(name, str):
+                    names.append((copied, name))
                 if secret and isinstance(item, str | int | float) and not isinstance(item, bool):
-                    rebuilt[name] = _R
+                    copied[name] = _R
                 else:
-                    rebuilt[name] = item
+                    copied[name] = item
                     if isinstance(item, str | dict | list):
-                        stack.append((rebuilt, name))
-            container[key] = rebuilt
+                        stack.append((copied, name))
+            container[key] = copied
         elif isinstance(value, list):
             items = list(value)
             container[key] = items
             stack.extend((items, index) for index, item in enumerate(items) if isinstance(item, str | dict | list))
+    texts = [container[key] for container, key in values] + [name for _, name in names]
+    touched = _touched(texts)
+    for index in sorted(index for index in touched if index < len(values)):
+        container, key = values[index]
+        container[key] = redact(container[key])
+    renamed: dict[int, tuple[dict[Any, Any], dict[str, str]]] = {}
+    for index in sorted(index - len(values) for index in touched if index >= len(values)):
+        owner, name = names[index]
+        renamed.setdefault(id(owner), (owner, {}))[1][name] = redact(name)
+    for owner, new_names in renamed.values():
+        items = list(owner.items())
+        owner.clear()
+        owner.update((new_names.get(name, name), item) for name, item in items)
     return root[0]
+
+
+def _touched(texts: list[str]) -> set[int]:
+    """Return the indexes of the texts that a secret found in them, joined one per line, touches."""
+    if not texts:
+        return set()
+    starts: list[int] = []
+    position = 0
+    for text in texts:
+        starts.append(position)
+        position += len(text) + 1
+    touched: set[int] = set()
+    for start, end, _ in _secret_spans("\n".join(texts), nested=False):
+        first = bisect_right(starts, start) - 1
+        last = bisect_right(starts, max(start, end - 1)) - 1
+        touched.update(range(max(first, 0), last + 1))
+    return touched
 
 
 def is_secret_name(name: str) -> bool:

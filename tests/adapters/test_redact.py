@@ -364,9 +364,16 @@ def test_decoded_json_is_walked_with_its_keys() -> None:
         "user": "jane",
         "password": "correct horse",
         "nested": [{"token": 12345}, "ghp_16C7e42F292c6912E7710c838347Ae178B4a"],
+        "note ghp_26C7e42F292c6912E7710c838347Ae178B4b": None,
+        "last": "x",
     }
+    original = json.dumps(data)
     assert redact_json(data) == {
         "user": "jane",
         "password": "[REDACTED]",
         "nested": [{"token": "[REDACTED]"}, "ghp_[REDACTED]"],
+        "note ghp_[REDACTED]": None,
+        "last": "x",
     }
+    assert json.dumps(data) == original  # a copy: the caller's document is left as it was
+    assert list(redact_json(data)) == ["user", "password", "nested", "note ghp_[REDACTED]", "last"]
