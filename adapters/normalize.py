@@ -4,7 +4,8 @@ Undoes what terminals, loggers and chat windows do to an error: CRLF line ends, 
 codes, Terraform's box gutters (`│ Error: ...`) and their hard wraps, literal `\\n`/`\\t`
 escapes from a log line, JSON quoted inside a JSON string. Finds the JSON or XML body inside
 a transcript (parsed safely: no DTDs, no entity expansion), the HTTP status line and the
-response headers of a `curl -v` dump, and redacts secrets before anything else sees the text.
+response headers of a `curl -v` dump, and redacts secrets before anything else sees the text and
+again after each step that decodes it.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from defusedxml.ElementTree import ParseError
 from defusedxml.ElementTree import fromstring as safe_xml_fromstring
 
 from adapters.base import Payload
-from adapters.redact import redact
+from adapters.redact import is_secret_name, redact, redact_header, redact_json
 
 MAX_TEXT_CHARS: Final = 256 * 1024  # the API caps bodies lower; this bounds direct callers
 _MAX_JSON_CANDIDATES: Final = 8  # `{` positions tried when looking for an embedded body
@@ -57,21 +58,24 @@ def normalize(
         text = _clean_text(error[:MAX_TEXT_CHARS])
     else:
         text = json.dumps(error, ensure_ascii=False, indent=1)[:MAX_TEXT_CHARS]
+    # Redact the text as pasted, then again after every decoding step below (a JSON string's
+    # \uXXXX, a log line's escapes), and walk whatever JSON is decoded: no fact is read from text
+    # that was not redacted.
     text = redact(text)
-    data = _find_json(text)
+    data = redact_json(_find_json(text))
     if isinstance(data, str):  # a JSON string holding the real text: "\"{\\\"message\\\": ...}\""
-        text = _clean_text(data)
-        data = _find_json(text)
+        text = redact(_clean_text(data))
+        data = redact_json(_find_json(text))
     if data is None and ("\\n" in text or "\\t" in text or '\\"' in text):
-        text = _unescape(text)
-        data = _find_json(text)
+        text = redact(_unescape(text))
+        data = redact_json(_find_json(text))
 
     found_headers = _headers_in_text(text)
     for name, value in (headers or {}).items():
-        found_headers[name.lower()] = redact(value[:4096])
+        found_headers[name.lower()] = redact_header(name, value[:4096])
     status = status_code if status_code is not None else _status_in_text(text)
     hint = provider_hint.strip().lower() if provider_hint else None
-    xml = _find_xml(text)
+    xml = _redact_xml(_find_xml(text))  # the XML parser decodes character references
     text = _window(text)
     return Payload(
         text=text,
@@ -214,6 +218,10 @@ def _parse_xml_at(text: str, match: re.Match[str]) -> dict[str, str]:
     except (ParseError, DefusedXmlException, ValueError):
         return {}
     return _flatten_xml(root)
+
+
+def _redact_xml(flat: dict[str, str]) -> dict[str, str]:
+    return {tag: "[REDACTED]" if is_secret_name(tag) else redact(value) for tag, value in flat.items()}
 
 
 def _flatten_xml(root: Element) -> dict[str, str]:

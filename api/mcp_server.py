@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Final, Literal, Protocol
 
-from mcp.server.mcpserver import Context, MCPServer
-from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError
+from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.context import Context
+from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError, UnexpectedToolError
 from mcp.server.transport_security import TransportSecuritySettings
-from mcp.types import CallToolResult, Resource, TextContent, ToolAnnotations
+from mcp.types import CallToolResult, InputRequiredResult, Resource, TextContent, ToolAnnotations
 from pydantic import Field, ValidationError
 from starlette.applications import Starlette
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -36,6 +38,7 @@ from api.settings import Settings
 ENTRY_URI: Final = "whydenied://entries/{id}"
 _READ_ONLY: Final = ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=False)
 _LOOPBACK: Final = ("127.0.0.1", "localhost", "[::1]")
+_ARGUMENT_NAME: Final = re.compile(r"[a-z_]{1,32}")
 
 INSTRUCTIONS: Final = """\
 whydenied explains access failures: AWS AccessDenied / UnauthorizedOperation, GCP PERMISSION_DENIED,
@@ -82,6 +85,21 @@ class _Server(MCPServer[Any]):
             for entry_id, compiled in sorted(catalog.entries.items())
         ]
         return [*await super().list_resources(), *entries]
+
+    async def call_tool(
+        self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
+    ) -> CallToolResult | InputRequiredResult:
+        """Call a tool; when the SDK refuses its arguments, say which and why without their values.
+
+        The SDK checks the arguments against the tool's signature before the tool runs, and its
+        message quotes what it refused (`input_value=['Bearer ...']`): a paste, maybe a secret.
+        """
+        try:
+            return await super().call_tool(name, arguments, context)
+        except ToolError as exc:
+            if isinstance(exc.__cause__, ValidationError) and not isinstance(exc, UnexpectedToolError):
+                raise ToolError(f"Error executing tool {name}: Invalid arguments: {_errors(exc.__cause__)}") from None
+            raise
 
 
 def create_mcp_server(get_state: Callable[[], ServiceState], version: str = "") -> MCPServer[Any]:
@@ -228,8 +246,16 @@ def _enforce_rate_limit(state: Any, ctx: Context | None) -> None:
 
 
 def _errors(exc: ValidationError) -> str:
-    """Say which arguments were refused and why, without quoting their values (a paste stays private)."""
-    return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'arguments'}: {e['msg']}" for e in exc.errors())
+    """Say which arguments were refused and why, without quoting their values (a paste stays private).
+
+    Only the argument's name is named: deeper locations are the caller's data (a header's name).
+    """
+    refused = []
+    for error in exc.errors():
+        where = error["loc"][0] if error["loc"] else "arguments"
+        name = where if isinstance(where, str) and _ARGUMENT_NAME.fullmatch(where) else "arguments"
+        refused.append(f"{name}: {error['msg']}")
+    return "; ".join(dict.fromkeys(refused))
 
 
 def transport_security(settings: Settings) -> TransportSecuritySettings:

@@ -1,4 +1,4 @@
-"""Hostile 64 KiB inputs: every adapter answers fast and never raises.
+"""Hostile 64 KiB (and 256 KiB) inputs: every adapter answers fast and never raises.
 
 Patterns are written to be linear; this corpus catches a catastrophic (super-linear) case with a
 generous guard. The speed itself is measured in bench/, not asserted here.
@@ -50,6 +50,45 @@ ADVERSARIAL = {
 
 @pytest.mark.parametrize("text", list(ADVERSARIAL.values()), ids=list(ADVERSARIAL))
 def test_adversarial_input_is_answered_fast(text: str) -> None:
+    start = time.perf_counter()
+    diagnosis = diagnose(text)
+    elapsed = time.perf_counter() - start
+    assert elapsed < GUARD_SECONDS, f"{elapsed:.2f}s: a pattern scans this input super-linearly"
+    assert 0 <= diagnosis.confidence <= 1
+
+
+# Many openings of one secret pattern (or many escapes, base64 runs): each must not rescan the rest
+# of the text. At the CLI's size (it keeps 256 KiB of a log), a quadratic scan takes seconds.
+CLI_SIZE = 256 * 1024
+OPENINGS = {
+    "jwt-openings": "eyJ-" * (CLI_SIZE // 4),
+    "jwt-dotted-openings": "eyJhbGciOi." * (CLI_SIZE // 11),
+    "private-key-openings": "-----BEGIN PRIVATE KEY-----\n" * (CLI_SIZE // 28),
+    "pgp-key-openings": "-----BEGIN PGP PRIVATE KEY BLOCK-----\nComment: x\n" * (CLI_SIZE // 50),
+    "private-key-body-headers": "-----BEGIN RSA PRIVATE KEY-----\n" + "Proc-Type: 4\n" * (CLI_SIZE // 13),
+    "url-password-openings": "https://:" * (CLI_SIZE // 9) + "@host",
+    "url-user-openings": "https://a:b" * (CLI_SIZE // 11) + "@host",
+    "password-label-openings": '"password": "' * (CLI_SIZE // 13),
+    "password-escaped-openings": '"password": "\\' * (CLI_SIZE // 14),
+    "password-bare-openings": "password=" * (CLI_SIZE // 9),
+    "authorization-openings": "Authorization: " * (CLI_SIZE // 15),
+    "authorization-scheme-openings": "Authorization: Token " * (CLI_SIZE // 21),
+    "cookie-openings": "Cookie: " * (CLI_SIZE // 8),
+    "secret-key-openings": '{"secret": ' * (CLI_SIZE // 11),
+    "xml-secret-openings": "<Password>" * (CLI_SIZE // 10),
+    "signature-openings": "Signature=" * (CLI_SIZE // 10),
+    "unicode-escapes": "\\u0041" * (CLI_SIZE // 6),
+    "double-escapes": "\\\\u0041" * (CLI_SIZE // 7),
+    "percent-escapes": "%41" * (CLI_SIZE // 3),
+    "html-entities": "&#x41;" * (CLI_SIZE // 6),
+    "base64-text-run": "QUtJQUlPU0ZPRE5ON0VYQU1QTEUg" * (CLI_SIZE // 28),
+    "base64-short-runs": "QUtJQUlPU0ZPRE5O " * (CLI_SIZE // 17),
+    "slack-webhook-openings": "hooks.slack.com/services/" * (CLI_SIZE // 25),
+}
+
+
+@pytest.mark.parametrize("text", list(OPENINGS.values()), ids=list(OPENINGS))
+def test_many_openings_of_a_secret_pattern_are_answered_fast(text: str) -> None:
     start = time.perf_counter()
     diagnosis = diagnose(text)
     elapsed = time.perf_counter() - start

@@ -132,3 +132,61 @@ def test_normalize_redacts_before_anything_reads_the_text() -> None:
     payload = normalize({"Authorization": "Bearer abcdefghijklmnopqrstuvwxyz0123456789"})
     assert "abcdefghijklmnop" not in payload.text
     assert "abcdefghijklmnop" not in json.dumps(payload.data)
+
+
+# Every decoding step is followed by redaction: a secret hidden by an escape is found once decoded.
+@pytest.mark.parametrize(
+    ("pasted", "secret"),
+    [
+        pytest.param(
+            '"401 Client Error: Unauthorized for url: https://api.example.com/cb?t='
+            '\\u0065yJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.U0lHTkFUVVJFMTIz"',
+            "U0lHTkFUVVJFMTIz",
+            id="json-string-with-a-unicode-escaped-jwt",
+        ),
+        pytest.param(
+            '"User: arn:aws:iam::123456789012:user/ci is not authorized to perform: s3:GetObject on resource: '
+            'arn:aws:s3:::b/\\u0041KIAZ6MKV3WQ2EXAMPLE"',
+            "Z6MKV3WQ2EXAMPLE",
+            id="json-string-with-an-escaped-access-key",
+        ),
+        pytest.param(
+            '{"level":"error","msg":"GET https://acct.blob.core.windows.net/c/b?sv=2022-11-02\\u0026sig=Zm9vYmFyU2lnbmF0dXJl 403"}',
+            "Zm9vYmFyU2lnbmF0dXJl",
+            id="go-json-log-with-an-escaped-ampersand",
+        ),
+        pytest.param(
+            '{"__type": "com.amazon.coral#gh\\u0070_16C7e42F292c6912E7710c838347Ae178B4a", "message": "denied"}',
+            "16C7e42F292c6912E7710c",
+            id="escaped-token-in-an-aws-type",
+        ),
+        pytest.param(
+            'ERROR body="{\\"message\\": \\"denied\\", \\"password\\": \\"correct horse battery\\"}"',
+            "horse battery",
+            id="escaped-json-log-line",
+        ),
+        pytest.param(
+            "<Error><Code>AccessDenied</Code><Message>key &#65;KIAZ6MKV3WQ2EXAMPLE</Message></Error>",
+            "Z6MKV3WQ2EXAMPLE",
+            id="xml-character-reference",
+        ),
+    ],
+)
+def test_normalize_redacts_after_every_decoding_step(pasted: str, secret: str) -> None:
+    payload = normalize(pasted)
+    seen = json.dumps([payload.text, payload.flat, payload.data, payload.xml, payload.headers], ensure_ascii=False)
+    assert secret not in seen
+
+
+def test_normalize_walks_decoded_json_values() -> None:
+    body = {"error": {"message": "denied", "password": "correct horse battery", "debug": {"token": "9Fd8Gh7Jk6"}}}
+    payload = normalize(body)
+    assert payload.data["error"]["message"] == "denied"
+    seen = json.dumps(payload.data)
+    assert "horse battery" not in seen and "9Fd8Gh7Jk6" not in seen
+
+
+def test_normalize_redacts_secret_headers_given_apart() -> None:
+    payload = normalize("HTTP/1.1 401", headers={"Cookie": "sid=Q9w8E7r6T5y4", "X-Auth-Token": "Zx9Cv8Bn7M"})
+    assert payload.header("cookie") == "[REDACTED]"
+    assert payload.header("x-auth-token") == "[REDACTED]"

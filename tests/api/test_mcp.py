@@ -166,6 +166,30 @@ async def test_http_bad_arguments_are_tool_errors(
         assert (await client.call_tool("get_entry", {"id": SCP_ID})).is_error is False
 
 
+MCP_SECRET = "LEAKmcpHeaderBearer0123456789"
+
+
+@pytest.mark.parametrize(
+    ("tool", "arguments"),
+    [
+        pytest.param(
+            "diagnose", {"error": "x", "headers": {"Authorization": [f"Bearer {MCP_SECRET}"]}}, id="list-header"
+        ),
+        pytest.param("diagnose", {"error": {"password": MCP_SECRET}}, id="object-error"),
+        pytest.param("diagnose", {"error": "x", "headers": {f"Bearer {MCP_SECRET}": 1}}, id="secret-header-name"),
+        pytest.param("diagnose", {"error": "x", "status_code": MCP_SECRET}, id="text-status"),
+        pytest.param("search", {"query": [MCP_SECRET]}, id="list-query"),
+    ],
+)
+async def test_http_refused_arguments_are_never_quoted(live_url: str, tool: str, arguments: dict[str, Any]) -> None:
+    # The SDK checks arguments before the tool runs; its own message would quote them (input_value=...).
+    async with Client(f"{live_url}/mcp/") as client:
+        result = await client.call_tool(tool, arguments)
+    assert result.is_error
+    assert MCP_SECRET not in _text(result)
+    assert "Invalid arguments" in _text(result)
+
+
 def test_http_host_header_must_be_allowed(catalog: Catalog) -> None:
     # In-memory SQLite whatever the suite runs on: resetting the suite's database here would pull
     # the tables from under the module's live server.
