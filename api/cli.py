@@ -167,7 +167,8 @@ def _headers(values: list[str]) -> dict[str, str]:
     for value in values:
         name, sep, rest = value.partition(":")
         if not sep or not name.strip():
-            raise ValueError(f"--header wants 'Name: value', got {value[:80]!r}")
+            # The value is not repeated: a header is where a pasted token would be.
+            raise ValueError("--header wants 'Name: value' (a name, a colon, then the value)")
         headers[name.strip()] = rest.strip()
     return headers
 

@@ -99,6 +99,12 @@ def test_explain_usage_errors_exit_2_with_a_message(args: tuple[str, ...], messa
     assert "Traceback" not in result.stderr
 
 
+def test_a_malformed_header_is_refused_without_repeating_it() -> None:
+    result = _run("explain", "--header", "Bearer ghp_SECRETSECRETSECRET0123456789abcd", stdin="HTTP/1.1 401\n")
+    assert result.returncode == 2 and "--header wants" in result.stderr
+    assert "SECRETSECRET" not in result.stderr
+
+
 def test_explain_keeps_secrets_out_of_its_output() -> None:
     paste = "Authorization: Bearer ya29.a0AfH6SMBx7LsSECRETSECRETSECRET0123456789\nHTTP/1.1 401 Unauthorized\n"
     result = _run("explain", "--json", stdin=paste)
