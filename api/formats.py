@@ -50,7 +50,15 @@ def to_markdown(document: dict[str, Any]) -> str:
                 # Every line of the item is indented to its text (4 columns from step 10): a line that
                 # is not leaves the list item and so the fence, and shows as Markdown (or raw HTML).
                 indent = " " * len(marker)
-                lines = [*_lines(step["text"].strip()), *_md_command(step.get("command"))]
+                text = step["text"].strip()
+                if step.get("changes"):
+                    text = f"**Changes state.** {text}"
+                lines = [*_lines(text), *_md_command(step.get("command"))]
+                if step.get("variables"):
+                    names = ", ".join(
+                        f"{md_code(var['name'])} (the {md_text(var['label'])})" for var in step["variables"]
+                    )
+                    lines += [f"Set first: {names}.", ""]
                 if step.get("expect"):
                     lines += _lines(f"Expect: {step['expect'].strip()}")
                 out.append(marker + lines[0])
@@ -117,9 +125,17 @@ def to_html(document: dict[str, Any]) -> str:
         elif key in ("diagnosis", "fix", "verify"):
             out.append("<ol>")
             for step in value:
-                item = f"<li><p>{e(step['text'].strip())}</p>"
+                item = '<li class="changes">' if step.get("changes") else "<li>"
+                if step.get("changes"):
+                    item += '<p class="changes-note"><strong>Changes state.</strong></p>'
+                item += f"<p>{e(step['text'].strip())}</p>"
                 if step.get("command"):
                     item += f"<pre><code>{e(step['command'])}</code></pre>"
+                if step.get("variables"):
+                    names = ", ".join(
+                        f"<code>{e(var['name'])}</code> (the {e(var['label'])})" for var in step["variables"]
+                    )
+                    item += f'<p class="fill">Set first: {names}.</p>'
                 if step.get("expect"):
                     item += f'<p class="expect">Expect: {e(step["expect"].strip())}</p>'
                 out.append(item + "</li>")

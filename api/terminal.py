@@ -116,10 +116,11 @@ def _sections(guidance: dict[str, Any], style: Style) -> list[str]:
             if isinstance(item, str):
                 lines.append(f"  - {item.strip()}")
                 continue
-            lines.append(f"  {number}. {item['text'].strip()}")
-            if item.get("missing"):
-                fill = ", ".join(f"<{key}>" for key in item["missing"])
-                lines.append(style.dim(f"     (the paste did not say: fill in {fill})"))
+            changes = style.bold("[changes state] ") if item.get("changes") else ""
+            lines.append(f"  {number}. {changes}{item['text'].strip()}")
+            if item.get("variables"):
+                fill = ", ".join(f"{var['name']} (the {var['label']})" for var in item["variables"])
+                lines.append(style.dim(f"     (the paste did not say: set {fill} first)"))
             if item.get("command"):
                 lines += ["", *(f"      {line}" for line in item["command"].splitlines()), ""]
             if item.get("expect"):

@@ -7,6 +7,7 @@ Pasted text travels only in POST bodies, never in a URL. A strict CSP allows no 
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from importlib.resources import files
 from typing import Annotated, Any, Final
@@ -16,6 +17,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
 from pydantic import ValidationError
 
 from adapters.redact import redact
@@ -28,6 +30,17 @@ from api.services.diagnosis import diagnose_request
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(files("api") / "web" / "templates"))
+# "${ROLE_NAME:?set ROLE_NAME to the role name}", as api/render.py writes an unfilled value (escaped first)
+_VARIABLE = re.compile(r"&quot;\$\{[A-Z][A-Z0-9_]{0,40}:\?[^}&]{1,120}\}&quot;")
+
+
+def mark_variables(command: str) -> Markup:
+    """Escape a command and highlight the variables it still needs (the copy button copies the text)."""
+    escaped = str(escape(command))
+    return Markup(_VARIABLE.sub(lambda match: f'<mark class="var">{match.group(0)}</mark>', escaped))  # noqa: S704
+
+
+templates.env.filters["mark_variables"] = mark_variables
 
 SECURITY_HEADERS: Final = {
     "Content-Security-Policy": (
