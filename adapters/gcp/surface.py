@@ -125,7 +125,10 @@ def _from_status(data: Any) -> GoogleError | None:
     error = data.get("error") if isinstance(data.get("error"), dict) else data
     if not isinstance(error, dict) or not ({"status", "details", "errors"} & set(error) or "code" in error):
         return None
-    status = error.get("status") if error.get("status") in _CANONICAL else None  # not "Unauthorized", "401"
+    # A string that is a canonical code: not "Unauthorized" or "401", and not an object or list (a real audit
+    # record may put one there; hashing it for the set lookup raised TypeError, a 500).
+    raw_status = error.get("status")
+    status = raw_status if isinstance(raw_status, str) and raw_status in _CANONICAL else None
     code = error.get("code")
     if status is None and isinstance(code, int) and code in STATUS_NAMES and code < 100:
         status = STATUS_NAMES[code]  # gRPC JSON: {"code": 7, "message": ...}
