@@ -52,7 +52,9 @@ def run(cli: bool = True, lint: bool = True) -> Outcome:
     elif lint:
         skipped["shellcheck"] = "shellcheck is not installed (Debian package shellcheck; .ci/run installs it)"
     results = None
-    if cli:
+    if not cli:
+        skipped.update({tool: "not run (cli=False)" for tool in ("aws", "gcloud")})
+    else:
         for tool in ("aws", "gcloud"):
             if reason := clis.missing_reason(tool):
                 skipped[tool] = reason

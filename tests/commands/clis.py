@@ -94,14 +94,15 @@ class Call:
     stderr: str
     verdict: Verdict
     why: str
+    standalone: bool = False  # run on its own: the block never reached it offline
 
 
 @dataclass(frozen=True)
 class BlockResult:
-    """A block's CLI calls, and the cloud CLIs it names but never reached (a `<x>`, a failed `&&`)."""
+    """A block's CLI calls, and the calls written in it that never met their CLI, even run alone."""
 
     calls: tuple[Call, ...]
-    unreached: tuple[str, ...]
+    unreached: tuple[str, ...]  # "aws iam get-policy": the first words of each
     timed_out: bool = False
 
 
@@ -416,34 +417,83 @@ def prepare(command: str, context: str, data: tuple[str, ...] = ()) -> tuple[str
 def check_blocks(
     blocks: Iterable[tuple[str, str, tuple[str, ...]]], literal: bool | None = None
 ) -> dict[str, BlockResult]:
-    """Run each (command, entry id, pasted values) that calls a cloud CLI; return results by command."""
+    """Run each (command, entry id, pasted values) that calls a cloud CLI; return results by command.
+
+    A call a block never makes offline (after `&&` behind a call that failed for want of a network, in
+    a loop over an empty list) is then run on its own, after the block's plain assignments, so every
+    aws and gcloud call in a block meets its CLI at least once.
+    """
     todo = []
-    for command, provider, data in blocks:
+    for command, context, data in blocks:
         tools = cloud_tools(shell.parse(command))
         if tools:
-            todo.append((command, provider, data, tools))
+            todo.append((command, context, data, tools))
     results: dict[str, BlockResult] = {}
     if not todo:
         return results
     needed = {tool for item in todo for tool in item[3]}
     with Session(literal, needed, min(WORKERS, len(todo))) as session:
         usable = [item for item in todo if any(session.available[t] for t in item[3])]
-
-        def one(item: tuple[str, str, tuple[str, ...], tuple[str, ...]]) -> tuple[str, str, bool]:
-            script, variables = prepare(item[0], item[1], item[2])
-            block_id, timed_out = session.run(script, variables)
-            return item[0], block_id, timed_out
-
-        with ThreadPoolExecutor(max_workers=session.workers) as pool:
-            ran = list(pool.map(one, usable))
+        first = _run_all(session, [(item[0], *prepare(item[0], item[1], item[2])) for item in usable])
         by_block = session.calls()
-        tools_of = {item[0]: item[3] for item in usable}
-        for command, block_id, timed_out in ran:
-            calls = tuple(by_block.get(block_id, ()))
-            reached = {call.tool for call in calls}
-            unreached = tuple(t for t in tools_of[command] if t not in reached and session.available[t])
-            results[command] = BlockResult(calls, unreached, timed_out)
+        alone = []
+        for (command, context, data, _tools), (_command, block_id, _timed_out) in zip(usable, first, strict=True):
+            reached = {tuple(call.argv[:3]) for call in by_block.get(block_id, ())}
+            for script in unreached_calls(command, reached, session.available):
+                alone.append((command, *prepare(script, context, data)))
+        second = _run_all(session, alone)
+        by_block = session.calls()
+        standalone: dict[str, list[Call]] = {}
+        for command, block_id, _timed_out in second:
+            standalone.setdefault(command, []).extend(
+                Call(c.tool, c.argv, c.code, c.stderr, c.verdict, c.why, standalone=True)
+                for c in by_block.get(block_id, ())
+            )
+        for command, block_id, timed_out in first:
+            calls = (*by_block.get(block_id, ()), *standalone.get(command, ()))
+            reached = {tuple(call.argv[:3]) for call in calls}
+            never = tuple(
+                " ".join(argv[:3])
+                for argv in static_calls(command, session.available)
+                if tuple(argv[:3]) not in reached
+            )
+            results[command] = BlockResult(calls, never, timed_out)
     return results
+
+
+def _run_all(session: Session, scripts: list[tuple[str, str, dict[str, str]]]) -> list[tuple[str, str, bool]]:
+    """Run (command, script, variables) items, two at a time; return (command, block id, timed out)."""
+
+    def one(item: tuple[str, str, dict[str, str]]) -> tuple[str, str, bool]:
+        block_id, timed_out = session.run(item[1], item[2])
+        return item[0], block_id, timed_out
+
+    with ThreadPoolExecutor(max_workers=session.workers) as pool:
+        return list(pool.map(one, scripts))
+
+
+def static_calls(command: str, available: dict[str, bool]) -> list[list[str]]:
+    """The argv of every call of a checkable cloud CLI written in a block."""
+    return [c.argv for c in shell.parse(command).commands if c.argv and available.get(c.argv[0])]
+
+
+def unreached_calls(command: str, reached: set[tuple[str, ...]], available: dict[str, bool]) -> list[str]:
+    """Return a script for each cloud CLI call the block did not make: its plain assignments, then the call."""
+    block = shell.parse(command)
+    text = block.text
+    assignments = "\n".join(
+        text[c.span[0] : c.span[1]] for c in block.commands if not c.argv and c.assignments and not c.nested
+    )
+    scripts = []
+    for simple in block.commands:
+        argv = simple.argv
+        if not argv or not available.get(argv[0]) or tuple(argv[:3]) in reached:
+            continue
+        source = text[simple.source_start : simple.span[1]]
+        delimiters = [target for operator, target in simple.redirects if operator in ("<<", "<<-")]
+        bodies = "".join(f"\n{body}\n{delimiter}" for body, delimiter in zip(simple.heredocs, delimiters, strict=False))
+        scripts.append(f"{assignments}\n{source}{bodies}\n")
+    return scripts
 
 
 def check_one(command: str, context: str = "aws", literal: bool | None = None) -> BlockResult:

@@ -108,7 +108,7 @@ def render_case(case: Case, catalog: Catalog) -> Iterator[Rendered]:
             section="role_suggestion",
             index=0,
             command=suggestion["command"],
-            changes=suggestion.get("changes", True),  # a grant always changes state
+            changes=suggestion.get("changes"),  # a grant: the unmarked-change check wants it marked
             missing=tuple(suggestion.get("missing") or ()),
             facts=facts,
             derived=derived,

@@ -291,7 +291,7 @@ def service_problems(item: Rendered) -> Iterator[Problem]:
     denied = denied_service(item)
     if denied is None:
         return
-    block = parsed(item.command)
+    block = analysed(item)
     if item.provider == "aws":
         allowed = AWS_ALLOWED.get(denied, frozenset({denied}))
         for argv in block.invocations("aws"):
@@ -360,7 +360,7 @@ def gcp_role_problems(item: Rendered) -> Iterator[Problem]:
         return
     table, evidence = role_table(), role_evidence()
     narrower = [r for r in table.get(permission, ()) if not iam_admin(r)]
-    block = parsed(item.command)
+    block = analysed(item)
     for argv in [*block.invocations("gcloud"), *block.invocations("bq")]:
         call = gcloud_iam_call(argv)
         if call is None or call[1] not in ("add-iam-policy-binding", "set-iam-policy"):
@@ -422,7 +422,7 @@ def principal_problems(item: Rendered, known: Mapping[str, str]) -> Iterator[Pro
     kind = principal_kind(item.facts)
     if item.provider != "aws" or kind not in ("iam_user", "role_session", "role"):
         return
-    block = parsed(item.command)
+    block = analysed(item)
     variables = assigned(block)
     target_role = known.get("resource_role_name")
     for argv in block.invocations("aws"):
@@ -431,7 +431,9 @@ def principal_problems(item: Rendered, known: Mapping[str, str]) -> Iterator[Pro
             continue
         operation = words[1]
         role_names = [resolve(v, variables) for v in option_values(argv, "--role-name")]
-        on_target = bool(target_role and role_names and all(name == target_role for name in role_names))
+        # the role being assumed (named by the resource, or left to fill in as that role) fits any principal
+        targets = {target_role, shell.dummy("RESOURCE_ROLE_NAME")}
+        on_target = bool(role_names) and all(name in targets for name in role_names)
         role_only = (operation in ROLE_ONLY_OPS or role_names) and operation != "create-role"
         if kind == "iam_user" and role_only and not on_target:  # the role being assumed is fine
             yield Problem("principal", f"aws iam {operation} (a role's) for an IAM user")
@@ -504,7 +506,7 @@ def credential_words(argv: list[str]) -> list[str]:
 
 def credential_problems(item: Rendered) -> Iterator[Problem]:
     """No credential in a process's argv; none sent to a host the paste did not name."""
-    block = parsed(item.command)
+    block = analysed(item)
     allowed = allowed_hosts(item)
     for command in block.commands:
         argv = command.argv
@@ -610,7 +612,7 @@ def _reads(argv: list[str], write: list[str]) -> bool:
 
 def safety_problems(item: Rendered, shared_names: frozenset[str]) -> Iterator[Problem]:
     """Whole-policy writes read and merge first, in a step marked as a change; inline names vary."""
-    block = parsed(item.command)
+    block = analysed(item)
     commands = [c.argv for c in block.commands if c.argv]
     for index, argv in enumerate(commands):
         label = whole_policy_write(argv)
@@ -626,8 +628,33 @@ def safety_problems(item: Rendered, shared_names: frozenset[str]) -> Iterator[Pr
             for name in option_values(argv, "--policy-name"):
                 if name in shared_names:
                     yield Problem("unsafe", f"inline policy name {name!r} is shared by several entries")
+                elif fixed_name(name, item, argv):
+                    yield Problem("unsafe", f"inline policy name {name!r} is fixed: a second fix overwrites the first")
                 elif "$" not in name and "<" not in name and not _POLICY_NAME.fullmatch(name):
                     yield Problem("unsafe", f"inline policy name {name!r} is not a valid IAM policy name")
+
+
+def fixed_name(name: str, item: Rendered, argv: list[str]) -> bool:
+    """Tell whether an inline policy name stays the same while the statement it names varies.
+
+    A name must derive from what it allows (the action, the resource), or two fixes for one principal
+    overwrite each other. A constant statement (allow-decode: sts:DecodeAuthorizationMessage) may keep one.
+    """
+    if "$" in name:
+        return False
+    values = [str(item.facts.get(key, "")) for key in ("action", "permission", "resource")]
+    parts = [part for value in values for part in re.split(r"[:/.*]", value) if len(part) >= 4]
+    if any(_alnum(part) in _alnum(name) for part in parts):
+        return False
+    documents = option_values(argv, "--policy-document")
+    # an inline document is the statement; a file:// one is written by the rest of the block
+    statement = " ".join(documents) if documents and not documents[0].startswith("file://") else item.command
+    varies = any(v and v in statement for v in values) or "$" in statement or "<" in statement
+    return varies
+
+
+def _alnum(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
 
 
 def shared_policy_names(items: Iterable[Rendered]) -> frozenset[str]:
@@ -636,7 +663,7 @@ def shared_policy_names(items: Iterable[Rendered]) -> frozenset[str]:
     for item in items:
         if "policy-name" not in item.command:
             continue
-        for argv in parsed(item.command).invocations("aws"):
+        for argv in analysed(item).invocations("aws"):
             words = aws_words(argv)
             if words and words[0] == "iam" and words[1] in INLINE_POLICY_OPS:
                 for name in option_values(argv, "--policy-name"):
@@ -652,8 +679,8 @@ AWS_CHANGE_VERBS: Final = (
     "start-", "stop-", "terminate-", "run-", "invoke", "publish", "send-", "upload-", "restore-", "cancel-",
     "revoke-", "authorize-", "accept-", "reject-", "apply-", "change-", "replace-", "rotate-", "retire-",
 )  # fmt: skip
-AWS_HIGH_LEVEL_CHANGES: Final = frozenset({("s3", "cp"), ("s3", "mv"), ("s3", "rm"), ("s3", "sync"), ("s3", "mb"),
-                                           ("s3", "rb")})  # fmt: skip
+AWS_HIGH_LEVEL_CHANGES: Final = frozenset({("s3", "mv"), ("s3", "rm"), ("s3", "mb"), ("s3", "rb")})
+AWS_COPIES: Final = frozenset({("s3", "cp"), ("s3", "sync")})  # a change when they write to S3
 GCLOUD_CHANGE_VERBS: Final = (
     "add-", "remove-", "set-iam-policy", "create", "delete", "update", "enable", "disable", "deploy", "undelete",
     "patch", "reset", "set-", "import", "rotate",
@@ -667,6 +694,9 @@ def changes_state(argv: list[str]) -> bool:
         pair = aws_words(argv)
         if not pair or "--dry-run" in argv:
             return False
+        if pair in AWS_COPIES:
+            targets = [w for w in argv[3:] if not w.startswith("-")]
+            return bool(targets) and targets[-1].startswith("s3://")
         return pair in AWS_HIGH_LEVEL_CHANGES or pair[1].startswith(AWS_CHANGE_VERBS)
     if argv[0] == "gcloud":
         words = [w for w in argv[1:] if not w.startswith("-")]
@@ -681,7 +711,7 @@ def change_problems(item: Rendered) -> Iterator[Problem]:
     """A step whose command changes state says so (`changes: true`)."""
     if item.changes is True:
         return
-    for argv in parsed(item.command).commands:
+    for argv in analysed(item).commands:
         if argv.argv and changes_state(argv.argv):
             yield Problem("unmarked_change", " ".join(argv.argv[:3]) + " in a step not marked changes: true")
             return
@@ -694,6 +724,20 @@ def change_problems(item: Rendered) -> Iterator[Problem]:
 def parsed(command: str) -> shell.Block:
     """Parse each distinct command once."""
     return shell.parse(command)
+
+
+def analysed(item: Rendered) -> shell.Block:
+    """The command as the checks other than the placeholder one read it: each old `<name>` as a dummy.
+
+    Read as bash reads it, `--user-name <user_name> --policy-name x` loses `--policy-name` to a
+    redirection; with the dummy in place the checks see the arguments the template meant.
+    """
+    return _filled(item.command, item.entry, pasted_values(item))
+
+
+@cache
+def _filled(command: str, entry: str, data: tuple[str, ...]) -> shell.Block:
+    return shell.parse(shell.fill_for_check(parsed(command), entry, data))
 
 
 def pasted_values(item: Rendered) -> tuple[str, ...]:

@@ -31,6 +31,7 @@ class Word:
     raw: str
     value: str
     quoted: bool = False
+    start: int = -1  # where it begins in the block
 
 
 @dataclass
@@ -39,6 +40,7 @@ class Simple:
 
     words: list[Word] = field(default_factory=list)
     redirects: list[tuple[str, str]] = field(default_factory=list)
+    span: tuple[int, int] = (-1, -1)  # where its text is in the block (without its heredoc bodies)
     heredocs: list[str] = field(default_factory=list)
     here_strings: list[str] = field(default_factory=list)
     nested: bool = False  # inside $(...), backticks or <(...)
@@ -58,6 +60,14 @@ class Simple:
         if rest and rest[0] in NOT_COMMANDS:
             return []
         return rest
+
+    @property
+    def source_start(self) -> int:
+        """Where the command proper begins in the block: after any leading keyword (do, then, !)."""
+        for word in self.words:
+            if word.value not in PREFIX_WORDS:
+                return word.start
+        return self.span[0]
 
     @property
     def assignments(self) -> dict[str, str]:
@@ -96,6 +106,8 @@ class _Scanner:
         self.value: list[str] = []
         self.quoted = False
         self.in_word = False
+        self.position = 0  # the token being read
+        self.word_start = -1
         self.target: str | None = None  # the redirect operator whose target the next word is
         self.pending: list[tuple[str, bool, Simple]] = []  # heredocs: delimiter, strip tabs, owner
 
@@ -106,7 +118,7 @@ class _Scanner:
     def end_word(self) -> None:
         if not self.in_word:
             return
-        word = Word("".join(self.raw), "".join(self.value), self.quoted)
+        word = Word("".join(self.raw), "".join(self.value), self.quoted, self.word_start)
         if self.target is None:
             self.current.words.append(word)
         elif self.target in ("<<", "<<-"):
@@ -128,6 +140,8 @@ class _Scanner:
         self.current = Simple(nested=self.nested)
 
     def add(self, raw: str, value: str, quoted: bool = False) -> None:
+        if not self.in_word:
+            self.word_start = self.offset + self.position
         self.raw.append(raw)
         self.value.append(value)
         self.quoted = self.quoted or quoted
@@ -160,70 +174,68 @@ class _Scanner:
     def run(self) -> None:
         text, n, i = self.text, len(self.text), 0
         while i < n:
-            c = text[i]
-            if c in " \t":
-                self.end_word()
-                i += 1
-            elif c == "\n":
-                self.end_command()
-                i = self.heredoc_bodies(i + 1) if self.pending else i + 1
-            elif c == "#" and not self.in_word:
-                end = text.find("\n", i)
-                i = n if end < 0 else end
-            elif c == "\\":
-                if i + 1 < n and text[i + 1] == "\n":
-                    i += 2  # line continuation
-                    continue
-                self.add(text[i : i + 2], text[i + 1 : i + 2], True)
-                self.mark(i, i + 2)
-                i += 2
-            elif c == "'":
-                end = text.find("'", i + 1)
-                end = n if end < 0 else end
-                self.add(text[i : end + 1], text[i + 1 : end], True)
-                self.mark(i, end + 1)
-                i = end + 1
-            elif c == '"':
-                i = self.double_quoted(i)
-            elif c == "$" and text.startswith("$'", i):
-                end = _ansi_end(text, i + 2)
-                self.add(text[i : end + 1], text[i + 2 : end], True)
-                self.mark(i, end + 1)
-                i = end + 1
-            elif c == "$" and text.startswith("$((", i):
-                end = _matching(text, i + 3, "(", ")")
-                end = _matching(text, end + 1, "(", ")") if end + 1 < n and text[end + 1] == ")" else end
-                self.add(text[i : end + 1], text[i : end + 1])
-                i = end + 1
-            elif c == "$" and text.startswith("$(", i):
-                end = _matching(text, i + 2, "(", ")")
-                self.nested_commands(i + 2, end)
-                self.add(text[i : end + 1], text[i : end + 1])
-                i = end + 1
-            elif c == "$" and text.startswith("${", i):
-                end = _matching(text, i + 2, "{", "}")
-                self.add(text[i : end + 1], text[i : end + 1])
-                i = end + 1
-            elif c == "`":
-                end = text.find("`", i + 1)
-                end = n if end < 0 else end
-                self.nested_commands(i + 1, end)
-                self.add(text[i : end + 1], text[i : end + 1])
-                i = end + 1
-            elif c in "<>" and text.startswith(("<(", ">("), i):
-                end = _matching(text, i + 2, "(", ")")
-                self.nested_commands(i + 2, end)
-                self.add(text[i : end + 1], text[i : end + 1])
-                i = end + 1
-            elif c in "<>":
-                i = self.redirect(i)
-            elif c in OPERATOR_CHARS:
-                self.end_command()
-                i += 2 if text[i : i + 2] in (";;", "&&", "||", "|&", ";&") else 1
-            else:
-                self.add(c, c)
-                i += 1
+            c, before = text[i], i
+            content = c not in " \t\n" and c not in OPERATOR_CHARS and not (c == "#" and not self.in_word)
+            self.position = i
+            i = self.step(c, i)
+            if content and i > before:  # the command's text runs to here
+                start = self.current.span[0] if self.current.span[0] >= 0 else self.offset + before
+                self.current.span = (start, self.offset + i)
         self.end_command()
+
+    def step(self, c: str, i: int) -> int:
+        """Read the token at i; return where the next one starts."""
+        text, n = self.text, len(self.text)
+        if c in " \t":
+            self.end_word()
+            return i + 1
+        if c == "\n":
+            self.end_command()
+            return self.heredoc_bodies(i + 1) if self.pending else i + 1
+        if c == "#" and not self.in_word:
+            end = text.find("\n", i)
+            return n if end < 0 else end
+        if c == "\\":
+            if text.startswith("\\\n", i):
+                return i + 2  # line continuation
+            self.add(text[i : i + 2], text[i + 1 : i + 2], True)
+            self.mark(i, i + 2)
+            return i + 2
+        if c == "'":
+            end = text.find("'", i + 1)
+            end = n if end < 0 else end
+            self.add(text[i : end + 1], text[i + 1 : end], True)
+            self.mark(i, end + 1)
+            return end + 1
+        if c == '"':
+            return self.double_quoted(i)
+        if text.startswith("$'", i):
+            end = _ansi_end(text, i + 2)
+            self.add(text[i : end + 1], text[i + 2 : end], True)
+            self.mark(i, end + 1)
+            return end + 1
+        if text.startswith("$((", i):
+            end = _matching(text, i + 3, "(", ")")
+            end = _matching(text, end + 1, "(", ")") if end + 1 < n and text[end + 1] == ")" else end
+        elif text.startswith(("$(", "<(", ">("), i):
+            end = _matching(text, i + 2, "(", ")")
+            self.nested_commands(i + 2, end)
+        elif text.startswith("${", i):
+            end = _matching(text, i + 2, "{", "}")
+        elif c == "`":
+            end = text.find("`", i + 1)
+            end = n if end < 0 else end
+            self.nested_commands(i + 1, end)
+        elif c in "<>":
+            return self.redirect(i)
+        elif c in OPERATOR_CHARS:
+            self.end_command()
+            return i + (2 if text[i : i + 2] in (";;", "&&", "||", "|&", ";&") else 1)
+        else:
+            self.add(c, c)
+            return i + 1
+        self.add(text[i : end + 1], text[i : end + 1])  # an expansion: kept literal in the word
+        return end + 1
 
     def double_quoted(self, start: int) -> int:
         text, n = self.text, len(self.text)
@@ -402,7 +414,8 @@ DUMMIES: Final[dict[str, str]] = {
     "EGRESS_IPS": "203.0.113.10/32", "BUNDLE_ID": "com.example.app", "PACKAGE": "com.example.app",
     "PERIMETER": "example_perimeter", "SECRET": "example-secret", "SECRET_ID": "example-secret",
     "USER_NAME": "example-user", "USERNAME": "example-user", "ROLE_NAME": "example-role",
-    "RESOURCE_ROLE_NAME": "example-role", "BUCKET": "example-bucket", "METHOD": "GET",
+    "RESOURCE_ROLE_NAME": "example-target-role", "TARGET_ROLE": "example-target-role",
+    "TARGET_ROLE_NAME": "example-target-role", "BUCKET": "example-bucket", "METHOD": "GET",
     "REQUEST_HEADER": "authorization", "NAMESPACE": "default", "TENANT": "00000000-0000-0000-0000-000000000000",
 }  # fmt: skip
 # By provider, where a name means different shapes (a fact key is the same name for all providers).

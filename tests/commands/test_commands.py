@@ -110,11 +110,44 @@ def test_every_state_change_is_marked(outcome: checks.Outcome) -> None:
     _hold(outcome, "unmarked_change")
 
 
+@NOT_YET
 def test_granted_gcp_roles_hold_the_permission_and_are_not_iam_admin(outcome: checks.Outcome) -> None:
-    _hold(outcome, "gcp_role")  # holds today: the role table is reviewed; this keeps it so
+    # today: bigquery.tables.create's first role, roles/bigquery.dataOwner, can set IAM policy
+    _hold(outcome, "gcp_role")
 
 
 # --- the checker's own tests: each check catches its case and passes the right command --------------
+
+
+def test_a_corpus_of_right_commands_meets_every_measure(catalog: Catalog) -> None:
+    # what the thresholds above will see once the content is converted: each can pass
+    session = {"principal": "arn:aws:sts::123456789012:assumed-role/Deploy/s1", "action": "s3:GetObject",
+               "resource": "arn:aws:s3:::example-bucket/k"}  # fmt: skip
+    secret = {"principal": "user:a@example.com", "permission": "secretmanager.versions.access",
+              "resource": "projects/p/secrets/db-pass/versions/latest"}  # fmt: skip
+    merge = (
+        "aws s3api get-bucket-policy --bucket example-bucket --query Policy --output text > current.json &&\n"
+        'jq --arg p arn:aws:iam::123456789012:role/Deploy \'.Statement += [{Sid: "AllowGetObject", Effect: "Allow", '
+        'Principal: {AWS: $p}, Action: "s3:GetObject", Resource: "arn:aws:s3:::example-bucket/k"}]\' current.json > new.json &&\n'
+        "aws s3api put-bucket-policy --bucket example-bucket --policy file://new.json"
+    )
+    items = (
+        _item("aws iam list-role-policies --role-name Deploy", facts=session, section="diagnosis"),
+        _item(merge, "aws.authz.implicit_deny.resource_policy", facts=session, changes=True),
+        _item("gcloud secrets add-iam-policy-binding db-pass --project=p --member=user:a@example.com "
+              "--role=roles/secretmanager.secretAccessor", "gcp.authz.iam_permission_denied", facts=secret, changes=True),
+    )  # fmt: skip
+    distinct = {item.command: [item] for item in items}
+    problems = [semantic.check(item, catalog.taxonomy.placeholder_keys, frozenset()) for item in items]
+    lint = shellcheck.check(distinct) if shellcheck.available() else None
+    runnable = all(clis.missing_reason(tool) is None for tool in ("aws", "gcloud"))
+    ran = clis.check_blocks([(i.command, i.entry, ()) for i in items]) if runnable else None
+    assert ran is None or all(result.calls and not result.unreached for result in ran.values())
+    outcome = checks.Outcome(items, catalog.taxonomy.placeholder_keys, problems, lint, ran)
+    failing = {
+        m.name: checks.examples(outcome, m.name) for m in checks.MEASURES if not checks.measure(outcome, m.name).passes
+    }
+    assert failing == {}
 
 
 def _item(command: str, entry: str = "aws.authz.implicit_deny.identity_policy", **extra: Any) -> Rendered:
@@ -338,6 +371,31 @@ def test_an_inline_policy_name_shared_by_entries_is_caught() -> None:
     assert semantic.shared_policy_names(shared) == frozenset({"allow-denied-action"})
     problems = semantic.check(shared[0], frozenset(), frozenset({"allow-denied-action"}))
     assert any(p.check == "unsafe" and "shared" in p.detail for p in problems)
+
+
+def test_a_fixed_inline_policy_name_for_a_varying_statement_is_caught(catalog: Catalog) -> None:
+    facts = {
+        "principal": "arn:aws:iam::123456789012:user/Matt",
+        "action": "s3:GetObject",
+        "resource": "arn:aws:s3:::b/k",
+    }
+    write = (
+        'jq -n --arg a s3:GetObject --arg r arn:aws:s3:::b/k \'{{Version: "2012-10-17", Statement: [{{Effect: "Allow", '
+        "Action: $a, Resource: $r}}]}}' > allow.json && aws iam put-user-policy --user-name Matt --policy-name {} "
+        "--policy-document file://allow.json"
+    )
+    fixed = semantic.check(
+        _item(write.format("allow-denied-action"), facts=facts, changes=True), frozenset(), frozenset()
+    )
+    derived = semantic.check(
+        _item(write.format("allow-s3-GetObject"), facts=facts, changes=True), frozenset(), frozenset()
+    )
+    assert any("is fixed" in p.detail for p in fixed)
+    assert not any("inline policy name" in p.detail for p in derived)
+    constant = (
+        "aws iam put-user-policy --user-name Matt --policy-name allow-decode --policy-document '{\"Statement\": []}'"
+    )
+    assert not any("inline" in p.detail for p in semantic.check(_item(constant, facts=facts), frozenset(), frozenset()))
 
 
 def test_the_scanner_reads_words_heredocs_and_substitutions_as_bash_does() -> None:
