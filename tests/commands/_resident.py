@@ -36,7 +36,9 @@ CALLS_PER_BLOCK = 40  # a block calling more is looping on the empty output of a
 SAME_CALL_REPEATS = 3  # or calling the same argv again and again (a `while` walk fed empty answers)
 LOOP_EXIT = 253  # answered past the cap; the shim then ends its block's process group
 # Set by the checker for every call, whatever the block exported: credentials stay fake, the endpoint dead.
+# CLOUDSDK_CONFIG is the block's own (empty at its start), so a `gcloud config set` stays in its block.
 PINNED_PREFIXES = ("AWS_", "CLOUDSDK_", "BOTO_")
+PER_BLOCK = ("CLOUDSDK_CONFIG",)
 
 Runner = Callable[[list[str]], int]
 
@@ -195,10 +197,12 @@ def _gcloud_runner() -> Runner:
             sys.path.insert(0, folder)
     from googlecloudsdk import gcloud_main  # type: ignore[import-not-found]  # on sys.path only here
     from googlecloudsdk.core import log  # type: ignore[import-not-found]
+    from googlecloudsdk.core.configurations import named_configs  # type: ignore[import-not-found]
 
     cli = gcloud_main.CreateCLI([])
 
     def run(argv: list[str]) -> int:
+        named_configs.ActivePropertiesFile.Invalidate()  # this call's CLOUDSDK_CONFIG, read afresh
         log.Reset()  # its handlers write to the sys.stdout/sys.stderr of this call
         # as gcloud_main.main(): the credential providers (service account impersonation among them)
         with gcloud_main.creds_context_managers.CredentialProvidersManager(None):
@@ -246,6 +250,7 @@ def _as_caller(request: dict[str, Any], fds: list[int], err: BinaryIO) -> Iterat
     os.environ.clear()
     os.environ.update({k: v for k, v in request["env"].items() if not k.startswith(PINNED_PREFIXES)})
     os.environ.update({k: v for k, v in saved_env.items() if k.startswith(PINNED_PREFIXES)})
+    os.environ.update({k: request["env"][k] for k in PER_BLOCK if k in request["env"]})
     try:
         os.chdir(request["cwd"])
         yield

@@ -350,6 +350,7 @@ class Session:
         cwd = self.tmp / "blocks" / block_id
         cwd.mkdir(parents=True)
         env = {**variables, **self.base_env(), "PATH": self.path, "WHYDENIED_CHECK_BLOCK": block_id}
+        env["CLOUDSDK_CONFIG"] = str(cwd / ".gcloud")  # each block starts with no gcloud configuration
         env["WHYDENIED_CHECK_LOG"] = str(self.log)
         slot = self.slots.get()  # this worker's residents, while the block runs
         for tool in CLOUD_CLIS:

@@ -753,9 +753,14 @@ def shell_quoted(value: str) -> str:
     return shell_quote(value)
 
 
+def derived_values(item: Rendered) -> dict[str, Any]:
+    """The response's `derived` values, each either plain or {"value": ..., ...} (labelled inferred)."""
+    return {k: v.get("value") if isinstance(v, dict) else v for k, v in item.derived.items()}
+
+
 def check(item: Rendered, keys: frozenset[str], shared_names: frozenset[str]) -> list[Problem]:
     """Return every semantic problem of one rendered command."""
-    known = {**derivable(item.facts), **{k: str(v) for k, v in item.derived.items() if v}}
+    known = {**derivable(item.facts), **{k: str(v) for k, v in derived_values(item).items() if v}}
     problems = [
         *placeholder_problems(item, keys, known),
         *service_problems(item),
