@@ -528,7 +528,7 @@ def hosts(argv: list[str]) -> list[str]:
     for word in argv[1:]:
         if re.match(r"https?://", word):
             host = urlsplit(word).hostname or ""
-            if host and not re.search(r"[$<{]", word.split("/")[2]):
+            if host and not re.search(r"[$<{]", word.split("/")[2]) and host not in shell.DUMMY_HOSTS:
                 found.append(host.lower())
     return found
 

@@ -382,6 +382,7 @@ def required_variables(text: str) -> list[str]:
 # The dummy a checked block gets for a value still to fill in, by variable (or fact) name: the shape
 # the CLI expects (an ARN, 12 digits, an email, a bucket-ish name), so the CLI parses the rest.
 _ACCOUNT = "123456789012"
+DUMMY_HOSTS: Final = frozenset({"api.example.com", "app.example.com"})  # a URL still to fill in, not a host
 _SA = "example-sa@example-project.iam.gserviceaccount.com"
 DUMMIES: Final[dict[str, str]] = {
     "ACCOUNT_ID": _ACCOUNT, "ACCOUNT": _ACCOUNT, "ACCOUNTID": _ACCOUNT, "ACCOUNT_NUMBER": _ACCOUNT,

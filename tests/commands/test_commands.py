@@ -281,18 +281,18 @@ def test_a_value_to_fill_in_for_a_fact_the_paste_gave_is_caught(catalog: Catalog
 
 
 def test_a_bearer_token_in_argv_or_to_another_host_is_caught(catalog: Catalog) -> None:
-    facts = {"url": "https://api.example.com/v1/items"}
+    facts = {"url": "https://billing.acme.io/v1/items"}
     argv = _item(
-        'curl -sS -H "Authorization: Bearer $TOKEN" https://api.example.com/v1/items',
+        'curl -sS -H "Authorization: Bearer $TOKEN" https://billing.acme.io/v1/items',
         "http.authz.forbidden",
         facts=facts,
     )
     assert "credential_argv" in _problems(argv, catalog)
     stdin = (
-        """printf 'header = "Authorization: Bearer %s"\\n' "$TOKEN" | curl -sS -K - https://api.example.com/v1/items"""
+        """printf 'header = "Authorization: Bearer %s"\\n' "$TOKEN" | curl -sS -K - https://billing.acme.io/v1/items"""
     )
     assert _problems(_item(stdin, "http.authz.forbidden", facts=facts), catalog) == set()
-    github = stdin.replace("https://api.example.com/v1/items", "https://api.github.com/user")
+    github = stdin.replace("https://billing.acme.io/v1/items", "https://api.github.com/user")
     assert "credential_host" in _problems(_item(github, "http.authz.forbidden", facts=facts), catalog)
     query = _item(
         'curl -sS "https://oauth2.googleapis.com/tokeninfo?access_token=$TOKEN"', "gcp.authn.invalid_credentials"
