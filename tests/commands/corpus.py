@@ -1,0 +1,131 @@
+"""Every command whydenied renders for every fixture payload, through the real diagnose path.
+
+Sources: each item of tests/adapters/*/payloads*.yaml (real pasted failures) and each content entry's
+`examples`. Each is diagnosed by `api.services.diagnosis.diagnose_request` with the shipped catalogue,
+as the API does, and every step's command is collected with where it came from. Fields the command
+model is gaining (`changes`, `missing`, the response's `derived`) are read defensively.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from api.catalog import Catalog, load_catalog
+from api.schemas import DiagnoseRequest
+from api.services.diagnosis import diagnose_request
+from api.services.least_privilege import load_iam_index
+
+ROOT = Path(__file__).resolve().parents[2]
+PAYLOAD_GLOB = "tests/adapters/*/payloads*.yaml"
+SECTIONS = ("diagnosis", "fix", "verify")
+
+
+@dataclass(frozen=True)
+class Case:
+    """One fixture payload: where it came from and its POST /v1/diagnose body."""
+
+    source: str  # "tests/adapters/aws/payloads_sdk.yaml#s3-get-object" or "content:aws.authz...#2"
+    input: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """One rendered command with its context: the case, the diagnosis and the step."""
+
+    source: str
+    entry: str  # the guidance entry id (the reason)
+    section: str  # diagnosis, fix, verify, or role_suggestion
+    index: int
+    command: str
+    changes: bool | None  # the step's `changes` flag, None while the renderer does not set it
+    missing: tuple[str, ...]
+    facts: dict[str, Any] = field(hash=False, compare=False)
+    derived: dict[str, Any] = field(hash=False, compare=False)
+    text: str = ""  # the step's prose, for the report
+
+    @property
+    def provider(self) -> str:
+        """aws, gcp, http, ... (the entry id's first part)."""
+        return self.entry.split(".", 1)[0]
+
+    @property
+    def where(self) -> str:
+        """A short locator for messages: entry, section, step."""
+        return f"{self.entry} {self.section}[{self.index}]"
+
+
+def cases(catalog: Catalog) -> list[Case]:
+    """Return every fixture payload: the adapters' real-payload tables, then the entries' examples."""
+    found: list[Case] = []
+    for path in sorted(ROOT.glob(PAYLOAD_GLOB)):
+        relative = path.relative_to(ROOT).as_posix()
+        for item in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
+            found.append(Case(f"{relative}#{item['id']}", item["input"]))
+    for entry_id, compiled in sorted(catalog.entries.items()):
+        for number, example in enumerate(getattr(compiled.entry, "examples", None) or []):
+            found.append(Case(f"content:{entry_id}#{number}", dict(example.input)))
+    return found
+
+
+def render_case(case: Case, catalog: Catalog) -> Iterator[Rendered]:
+    """Diagnose one case and yield each command its response carries."""
+    response = diagnose_request(DiagnoseRequest.model_validate(case.input), catalog, load_iam_index)
+    body = response.model_dump(mode="json")
+    guidance = body.get("guidance")
+    if not guidance:
+        return
+    facts = dict(body.get("facts") or {})
+    derived = dict(body.get("derived") or guidance.get("derived") or {})
+    entry = str(guidance.get("id", body.get("reason")))
+    for section in SECTIONS:
+        for index, step in enumerate(guidance.get(section) or []):
+            command = step.get("command")
+            if not command:
+                continue
+            yield Rendered(
+                source=case.source,
+                entry=entry,
+                section=section,
+                index=index,
+                command=command,
+                changes=step.get("changes"),
+                missing=tuple(step.get("missing") or ()),
+                facts=facts,
+                derived=derived,
+                text=str(step.get("text", "")),
+            )
+    suggestion = guidance.get("role_suggestion") or {}
+    if suggestion.get("command"):
+        yield Rendered(
+            source=case.source,
+            entry=entry,
+            section="role_suggestion",
+            index=0,
+            command=suggestion["command"],
+            changes=suggestion.get("changes"),  # a grant: the unmarked-change check wants it marked
+            missing=tuple(suggestion.get("missing") or ()),
+            facts=facts,
+            derived=derived,
+            text="role suggestion",
+        )
+
+
+@cache
+def corpus() -> tuple[Rendered, ...]:
+    """Return every rendered command of every case (computed once per process)."""
+    catalog = load_catalog(check=False)
+    return tuple(command for case in cases(catalog) for command in render_case(case, catalog))
+
+
+def unique_commands(rendered: tuple[Rendered, ...] | None = None) -> dict[str, list[Rendered]]:
+    """Return each distinct command text with every place it was rendered (expensive checks run once each)."""
+    grouped: dict[str, list[Rendered]] = {}
+    for item in rendered if rendered is not None else corpus():
+        grouped.setdefault(item.command, []).append(item)
+    return grouped
