@@ -184,7 +184,8 @@ def smallest_roles(roles: Iterable[tuple[str, Sized]], limit: int = 3, permissio
     `roles` are (name, permissions) of roles that hold the permission. With the permission given,
     the order is: roles of its own service first (the smallest Cloud Build role that can create a
     bucket is not the answer to "grant storage.buckets.create"), then, for a denied read, viewer
-    and reader roles first (no admin role to fix a list), then fewest permissions. Capability roles
+    and reader roles first (no admin role to fix a list), then fewest permissions; a role that can set
+    IAM policy (an admin, an owner) only after every role that cannot. Capability roles
     appear only for the permissions they exist for, or when nothing else holds it.
     """
     service = permission.split(".", 1)[0]
@@ -197,7 +198,20 @@ def smallest_roles(roles: Iterable[tuple[str, Sized]], limit: int = 3, permissio
         if name not in _CAPABILITY_ROLES or permission.startswith(_CAPABILITY_ROLES[name] or ("\0",))
     ]
     ranked = sorted(
-        (bool(permission) and _role_service(name) not in families, read and not is_viewer(name), len(held), name)
+        (
+            sets_iam_policy(held),  # never an IAM admin when a narrower role holds the permission
+            bool(permission) and _role_service(name) not in families,
+            read and not is_viewer(name),
+            len(held),
+            name,
+        )
         for name, held in fitting or holders  # a capability role that alone holds it is still the answer
     )
-    return [(name, size) for _, _, size, name in ranked[:limit]]
+    return [(name, size) for _, _, _, size, name in ranked[:limit]]
+
+
+def sets_iam_policy(permissions: Sized) -> bool:
+    """Tell whether a role's permissions include a setIamPolicy: it could grant itself anything else."""
+    if not isinstance(permissions, Iterable):
+        return False
+    return any(str(permission).endswith(".setIamPolicy") for permission in permissions)

@@ -69,7 +69,8 @@ HEADER = (
     "tests check every row against that evidence. Basic roles, service agents' roles, roles/storage.legacy*, and "
     "ALPHA, DEPRECATED or DISABLED roles are never listed. 'Smallest' is among the roles read, which cover each "
     "service's viewer, user, editor, admin and single-purpose roles. Order: the permission's own service first, "
-    "viewer roles first for a read, then fewest permissions (api/live/gcp_match.py). The service can refresh "
+    "viewer roles first for a read, then fewest permissions, and a role that can set IAM policy only after every "
+    "role that cannot (api/live/gcp_match.py). The service can refresh "
     "this from Google's live role list (`whydenied data refresh-gcp-roles`)."
 )
 
