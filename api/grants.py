@@ -74,10 +74,11 @@ GCP_LEVEL_OF_RESOURCE: Final[dict[str, str]] = {
     "billing_account": "billing_account",
 }
 
-# jq adds one statement to the document in policy.json and writes policy.merged.json.
+# jq adds one statement to the document in policy.json and writes policy.merged.json; a policy whose
+# Statement is a single object (allowed by the policy grammar) becomes a list first.
 _MERGE = (
     "jq --arg sid {statement_id} --arg p {policy_principal} --arg a {action} --arg r {resource} "
-    "'.Statement += [{Sid: $sid, Effect: \"Allow\", Principal: {AWS: $p}, Action: $a, Resource: $r}]' "
+    "'.Statement = ([.Statement] | flatten) + [{Sid: $sid, Effect: \"Allow\", Principal: {AWS: $p}, Action: $a, Resource: $r}]' "
     "policy.json > policy.merged.json"
 )
 _EMPTY = 'echo \'{"Version": "2012-10-17", "Statement": []}\' > policy.json'

@@ -93,7 +93,7 @@ def render_text(response: dict[str, Any], style: Style) -> str:
         lines += _sections(guidance, style)
         extra = guidance.get("least_privilege") or guidance.get("role_suggestion")
         if extra:
-            lines += ["", style.bold("Suggested grant")]
+            lines += ["", style.bold("Suggested grant") + (" [changes state]" if extra.get("changes") else "")]
             if "command" in extra:
                 lines.append(f"    {extra['command']}")
             if "policy" in extra:

@@ -191,19 +191,25 @@ def _from_audit_log(data: Any) -> GoogleError | None:
         meta = {str(k): str(v) for k, v in metadata.items() if isinstance(v, str | int)}
         details = status.get("details")
         info = _error_info(details) if isinstance(details, list) else None
+        first: dict[str, Any] = denied[0] if denied else {}
         return GoogleError(
             status=STATUS_NAMES.get(code) if isinstance(code, int) else None,
-            message=status.get("message") if isinstance(status.get("message"), str) else None,
-            error_reason=(info or {}).get("reason") or _violation_reason(meta),
+            message=_text(status.get("message")),
+            error_reason=_text((info or {}).get("reason")) or _violation_reason(meta),
             metadata=meta,
-            principal=authn.get("principalEmail") or authn.get("principalSubject"),
-            permission=denied[0].get("permission") if denied else None,
-            resource=(denied[0].get("resource") if denied else None) or payload.get("resourceName"),
-            operation=payload.get("methodName"),
-            service=payload.get("serviceName"),
+            principal=_text(authn.get("principalEmail")) or _text(authn.get("principalSubject")),
+            permission=_text(first.get("permission")),
+            resource=_text(first.get("resource")) or _text(payload.get("resourceName")),
+            operation=_text(payload.get("methodName")),
+            service=_text(payload.get("serviceName")),
             basis="the Cloud Audit Log entry",
         )
     return None
+
+
+def _text(value: Any) -> str | None:
+    """A field that should hold text: a record may put an object, a list or a number there instead."""
+    return value if isinstance(value, str) and value else None
 
 
 def _violation_reason(meta: dict[str, str]) -> str | None:

@@ -48,6 +48,7 @@ def diagnose_request(
         known = {**derived, "role": roles["roles"][0], **facts}
         roles["command"] = template.render(known)
         roles["missing"] = sorted(key for key in template.fact_keys if key not in known)
+        roles["changes"] = True  # a grant: every surface marks it as a change
         guidance["role_suggestion"] = roles
     action, resource = facts.get("action"), facts.get("resource")
     implicit_deny = reason is not None and reason.startswith(IMPLICIT_DENY_PREFIX)

@@ -217,8 +217,9 @@ def classify(tool: str, argv: Sequence[str], code: int, stderr: str) -> tuple[Ve
         if any(marker in stderr for marker in AWS_DATA) or _empty_from_earlier_call(argv, stderr):
             return "data", first
         if code in (2, 252) or any(marker in stderr for marker in AWS_REFUSED):
-            if "Error parsing parameter" in stderr and _file_argument(argv):
-                return "data", first  # a policy file the block writes from a live read
+            if ("Error parsing parameter" in stderr or "value: 0, valid min length" in stderr) and _file_argument(argv):
+                # a policy file the block writes from a live read: empty offline, so unparsable or too short
+                return "data", first
             return "refused", first
         return "unknown", first
     if any(marker in stderr for marker in GCLOUD_PARSED):
