@@ -35,6 +35,8 @@ _GCS_BUCKET = re.compile(r"^(?:gs://|projects/_/buckets/)?([a-z0-9](?:[a-z0-9._-
 # a relative name "projects/p/topics/t", possibly behind "//service.googleapis.com/"
 _FULL_NAME = re.compile(r"^//([a-z0-9.-]{1,128}\.googleapis\.com)/(\S{1,1024})$")
 _RELATIVE_NAME = re.compile(r"^(?:projects|organizations|folders|billingAccounts)/[^\s]{1,1024}$")
+# a service account named by its email alone (gcloud: "... act as service account x@p.iam.gserviceaccount.com")
+_SA_EMAIL = re.compile(r"^[a-z0-9-]{1,100}@([a-z0-9-]{1,64}\.iam|[a-z0-9-]{1,64})\.gserviceaccount\.com$")
 # IAM policy names: [\w+=,.@-]{1,128}; an action like s3:GetObject becomes allow-s3-GetObject
 _POLICY_NAME_UNSAFE = re.compile(r"[^\w+=,.@-]")
 _WORDS = re.compile(r"[A-Za-z0-9]{1,64}")
@@ -282,8 +284,16 @@ def _gcp_derived(facts: Mapping[str, str | int], principal: str, resource: str) 
             # gsutil names the bucket bare ("access to my-bucket"); the troubleshooter wants the full name
             derived["bucket"] = match.group(1)
             derived["resource_type"] = "gcs_object" if match.group(2) else "gcs_bucket"
+        elif match := _SA_EMAIL.match(resource):
+            derived["service_account_email"] = resource
+            derived["resource_type"] = "service_account"
+            if match.group(1).endswith(".iam"):  # a user-managed account: NAME@PROJECT.iam.gserviceaccount.com
+                derived["project"] = match.group(1).removesuffix(".iam")
+                derived["full_resource_name"] = (
+                    f"//iam.googleapis.com/projects/{derived['project']}/serviceAccounts/{resource}"
+                )
     host = _SERVICE_OF_TYPE.get(derived.get("resource_type", ""))
-    if host and "full_resource_name" not in derived and not name.startswith("projects/_/"):
+    if host and "full_resource_name" not in derived and "/" in name and not name.startswith("projects/_/"):
         derived["full_resource_name"] = f"//{host}/{name}"
     if "bucket" in derived and "full_resource_name" not in derived and permission.startswith("storage."):
         derived["full_resource_name"] = f"//storage.googleapis.com/projects/_/buckets/{derived['bucket']}"
