@@ -284,6 +284,8 @@ def _gcp_derived(facts: Mapping[str, str | int], principal: str, resource: str) 
             # gsutil names the bucket bare ("access to my-bucket"); the troubleshooter wants the full name
             derived["bucket"] = match.group(1)
             derived["resource_type"] = "gcs_object" if match.group(2) else "gcs_bucket"
+            if object_name := (match.group(2) or "").lstrip("/"):
+                derived["object_name"] = object_name  # "bucket/path/obj" or "gs://bucket/path/obj"
         elif match := _SA_EMAIL.match(resource):
             derived["service_account_email"] = resource
             derived["resource_type"] = "service_account"

@@ -153,6 +153,11 @@ from api.taxonomy import load_taxonomy
             },
             id="gcp-default-compute-service-account",
         ),
+        pytest.param(
+            {"permission": "storage.objects.get", "resource": "glow-demo/logs/run-1.tar"},
+            {"bucket": "glow-demo", "object_name": "logs/run-1.tar", "resource_type": "gcs_object"},
+            id="gcs-bucket-slash-object-as-gsutil-names-it",
+        ),
     ],
 )
 def test_derived_facts(facts: dict[str, str], expected: dict[str, str]) -> None:
