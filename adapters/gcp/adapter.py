@@ -64,6 +64,8 @@ _PAIRED_STATUS = re.compile(
     r"\b(?:400|401|403|404|429) (?:PERMISSION_DENIED|UNAUTHENTICATED|RESOURCE_EXHAUSTED|NOT_FOUND)\b"
 )
 _VPCSC_ID = re.compile(r"vpcServiceControlsUniqueIdentifier\"?:? ?\"?([A-Za-z0-9_-]{8,200})")
+# An organization policy violation names its constraint: "constraints/iam.allowedPolicyMemberDomains"
+_CONSTRAINT = re.compile(r"\bconstraints/([A-Za-z][A-Za-z0-9_]{0,63}(?:\.[A-Za-z][A-Za-z0-9_]{0,80}){1,3})")
 # "projects/123456789" in metadata.consumer, "project 123456789" in messages
 _PROJECT_IN = re.compile(
     r"projects/([a-z0-9-]{4,63})|\b[Pp]roject[ =]['\"\[]?([a-z][a-z0-9-]{4,61}[a-z0-9]|\d{6,20})\b"
@@ -261,6 +263,8 @@ def _add_facts(
     if vpcsc is None and error.error_reason == "SECURITY_POLICY_VIOLATED":
         vpcsc = meta.get("uid")
     found.add("vpcsc_unique_id", vpcsc, said, "the VPC Service Controls unique id")
+    if (constraint := _CONSTRAINT.search(text)) is not None:
+        found.add("constraint", constraint.group(1), said, "the constraint the message names")
     found.add("request_id", error.request_id, said, error.basis)
 
 
