@@ -30,6 +30,10 @@ _MEMBER = re.compile(r"^(?:(user|serviceAccount|group|domain):)?([^\s:@]{1,128}@
 _WORKLOAD = re.compile(
     r"^(?:serviceAccount:[a-z0-9.-]{1,128}\.svc\.id\.goog\[\S{1,256}\]|principal(?:Set)?://\S{1,1024})$"
 )
+# Cloud Storage permissions checked on the project, not on a bucket
+_GCS_PROJECT_PERMISSIONS: Final = frozenset(
+    {"storage.buckets.create", "storage.buckets.list", "storage.hmacKeys.create"}
+)
 # GCS: "my-bucket", "my-bucket/path/obj", "projects/_/buckets/my-bucket/objects/o", "gs://my-bucket/o"
 _GCS_BUCKET = re.compile(r"^(?:gs://|projects/_/buckets/)?([a-z0-9](?:[a-z0-9._-]{0,220}[a-z0-9])?)(/.*)?$")
 # a relative name "projects/p/topics/t", possibly behind "//service.googleapis.com/"
@@ -280,7 +284,13 @@ def _gcp_derived(facts: Mapping[str, str | int], principal: str, resource: str) 
                 derived["resource_type"] = kind
             break
     else:
-        if permission.startswith("storage.") and (match := _GCS_BUCKET.match(resource)):
+        if permission in _GCS_PROJECT_PERMISSIONS:
+            # "does not have storage.buckets.create access to the Google Cloud project": the word
+            # "project" is not a bucket; the permission is checked on the project
+            if facts.get("project"):
+                derived["resource_type"] = "project"
+                derived["full_resource_name"] = f"//cloudresourcemanager.googleapis.com/projects/{facts['project']}"
+        elif permission.startswith("storage.") and (match := _GCS_BUCKET.match(resource)):
             # gsutil names the bucket bare ("access to my-bucket"); the troubleshooter wants the full name
             derived["bucket"] = match.group(1)
             derived["resource_type"] = "gcs_object" if match.group(2) else "gcs_bucket"

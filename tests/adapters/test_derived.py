@@ -158,6 +158,15 @@ from api.taxonomy import load_taxonomy
             {"bucket": "glow-demo", "object_name": "logs/run-1.tar", "resource_type": "gcs_object"},
             id="gcs-bucket-slash-object-as-gsutil-names-it",
         ),
+        pytest.param(
+            {"permission": "storage.buckets.create", "resource": "project", "project": "cdf-entcon"},
+            {
+                "bucket": None,  # "access to the Google Cloud project": not a bucket named "project"
+                "resource_type": "project",
+                "full_resource_name": "//cloudresourcemanager.googleapis.com/projects/cdf-entcon",
+            },
+            id="gcs-bucket-creation-is-checked-on-the-project",
+        ),
     ],
 )
 def test_derived_facts(facts: dict[str, str], expected: dict[str, str]) -> None:
