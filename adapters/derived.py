@@ -30,11 +30,17 @@ _MEMBER = re.compile(r"^(?:(user|serviceAccount|group|domain):)?([^\s:@]{1,128}@
 _WORKLOAD = re.compile(
     r"^(?:serviceAccount:[a-z0-9.-]{1,128}\.svc\.id\.goog\[\S{1,256}\]|principal(?:Set)?://\S{1,1024})$"
 )
+# Cloud Storage permissions checked on the project, not on a bucket
+_GCS_PROJECT_PERMISSIONS: Final = frozenset(
+    {"storage.buckets.create", "storage.buckets.list", "storage.hmacKeys.create"}
+)
 # GCS: "my-bucket", "my-bucket/path/obj", "projects/_/buckets/my-bucket/objects/o", "gs://my-bucket/o"
 _GCS_BUCKET = re.compile(r"^(?:gs://|projects/_/buckets/)?([a-z0-9](?:[a-z0-9._-]{0,220}[a-z0-9])?)(/.*)?$")
 # a relative name "projects/p/topics/t", possibly behind "//service.googleapis.com/"
 _FULL_NAME = re.compile(r"^//([a-z0-9.-]{1,128}\.googleapis\.com)/(\S{1,1024})$")
 _RELATIVE_NAME = re.compile(r"^(?:projects|organizations|folders|billingAccounts)/[^\s]{1,1024}$")
+# a service account named by its email alone (gcloud: "... act as service account x@p.iam.gserviceaccount.com")
+_SA_EMAIL = re.compile(r"^[a-z0-9-]{1,100}@([a-z0-9-]{1,64}\.iam|[a-z0-9-]{1,64})\.gserviceaccount\.com$")
 # IAM policy names: [\w+=,.@-]{1,128}; an action like s3:GetObject becomes allow-s3-GetObject
 _POLICY_NAME_UNSAFE = re.compile(r"[^\w+=,.@-]")
 _WORDS = re.compile(r"[A-Za-z0-9]{1,64}")
@@ -278,12 +284,28 @@ def _gcp_derived(facts: Mapping[str, str | int], principal: str, resource: str) 
                 derived["resource_type"] = kind
             break
     else:
-        if permission.startswith("storage.") and (match := _GCS_BUCKET.match(resource)):
+        if permission in _GCS_PROJECT_PERMISSIONS:
+            # "does not have storage.buckets.create access to the Google Cloud project": the word
+            # "project" is not a bucket; the permission is checked on the project
+            if facts.get("project"):
+                derived["resource_type"] = "project"
+                derived["full_resource_name"] = f"//cloudresourcemanager.googleapis.com/projects/{facts['project']}"
+        elif permission.startswith("storage.") and (match := _GCS_BUCKET.match(resource)):
             # gsutil names the bucket bare ("access to my-bucket"); the troubleshooter wants the full name
             derived["bucket"] = match.group(1)
             derived["resource_type"] = "gcs_object" if match.group(2) else "gcs_bucket"
+            if object_name := (match.group(2) or "").lstrip("/"):
+                derived["object_name"] = object_name  # "bucket/path/obj" or "gs://bucket/path/obj"
+        elif match := _SA_EMAIL.match(resource):
+            derived["service_account_email"] = resource
+            derived["resource_type"] = "service_account"
+            if match.group(1).endswith(".iam"):  # a user-managed account: NAME@PROJECT.iam.gserviceaccount.com
+                derived["project"] = match.group(1).removesuffix(".iam")
+                derived["full_resource_name"] = (
+                    f"//iam.googleapis.com/projects/{derived['project']}/serviceAccounts/{resource}"
+                )
     host = _SERVICE_OF_TYPE.get(derived.get("resource_type", ""))
-    if host and "full_resource_name" not in derived and not name.startswith("projects/_/"):
+    if host and "full_resource_name" not in derived and "/" in name and not name.startswith("projects/_/"):
         derived["full_resource_name"] = f"//{host}/{name}"
     if "bucket" in derived and "full_resource_name" not in derived and permission.startswith("storage."):
         derived["full_resource_name"] = f"//storage.googleapis.com/projects/_/buckets/{derived['bucket']}"

@@ -25,8 +25,11 @@ GCP_BINDINGS: Final[dict[str, str]] = {
         "--member={member} --role={role}"
     ),
     "secret": "gcloud secrets add-iam-policy-binding {secret} --project={project} --member={member} --role={role}",
+    # The full name, not the bare email: gcloud's parser needs a project for a bare email and stops
+    # with "Failed to find attribute [project]" when core/project is unset; "-" lets IAM infer it.
     "service_account": (
-        "gcloud iam service-accounts add-iam-policy-binding {service_account_email} --member={member} --role={role}"
+        "gcloud iam service-accounts add-iam-policy-binding projects/-/serviceAccounts/{service_account_email} "
+        "--member={member} --role={role}"
     ),
     "service": (
         "gcloud run services add-iam-policy-binding {run_service} --region={location} --project={project} "

@@ -55,10 +55,17 @@ _QUOTA_PERMISSION: Final = "serviceusage.services.use"
 _WS = re.compile(r"\s+")
 # "vpcServiceControlsUniqueIdentifier: 3f8a..." as printed in messages
 _USED_IN_PROJECT = re.compile(r"has not been used in project ([A-Za-z0-9_.:-]{2,63}) before")
+# A disabled API's message links to its console page, which names the service:
+# "Enable it by visiting https://console.developers.google.com/apis/api/sheets.googleapis.com/overview?project=1"
+_CONSOLE_API = re.compile(
+    r"console\.(?:developers|cloud)\.google\.com/apis/(?:api|library)/([a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){0,4}\.googleapis\.com)\b"
+)
 _PAIRED_STATUS = re.compile(
     r"\b(?:400|401|403|404|429) (?:PERMISSION_DENIED|UNAUTHENTICATED|RESOURCE_EXHAUSTED|NOT_FOUND)\b"
 )
 _VPCSC_ID = re.compile(r"vpcServiceControlsUniqueIdentifier\"?:? ?\"?([A-Za-z0-9_-]{8,200})")
+# An organization policy violation names its constraint: "constraints/iam.allowedPolicyMemberDomains"
+_CONSTRAINT = re.compile(r"\bconstraints/([A-Za-z][A-Za-z0-9_]{0,63}(?:\.[A-Za-z][A-Za-z0-9_]{0,80}){1,3})")
 # "projects/123456789" in metadata.consumer, "project 123456789" in messages
 _PROJECT_IN = re.compile(
     r"projects/([a-z0-9-]{4,63})|\b[Pp]roject[ =]['\"\[]?([a-z][a-z0-9-]{4,61}[a-z0-9]|\d{6,20})\b"
@@ -239,7 +246,11 @@ def _add_facts(
     if project is None and (in_text := _PROJECT_IN.search(text)) is not None:
         project = in_text.group(1) or in_text.group(2)
     found.add("project", project, said, "the project the message names")
-    found.add("service", error.service or meta.get("service"), said, error.basis)
+    service = error.service or meta.get("service")
+    if service is None and (link := _CONSOLE_API.search(text)) is not None:
+        found.add("service", link.group(1), said, "the console link in the message")
+    else:
+        found.add("service", service, said, error.basis)
     found.add("operation", error.operation or meta.get("method"), said, error.basis)
     xml_code = payload.xml.get("Code")  # GCS XML: <Error><Code>SecurityPolicyViolated</Code>...
     found.add("code", error.registry_code or xml_code or error.status or error.legacy_reason, said, error.basis)
@@ -252,6 +263,8 @@ def _add_facts(
     if vpcsc is None and error.error_reason == "SECURITY_POLICY_VIOLATED":
         vpcsc = meta.get("uid")
     found.add("vpcsc_unique_id", vpcsc, said, "the VPC Service Controls unique id")
+    if (constraint := _CONSTRAINT.search(text)) is not None:
+        found.add("constraint", constraint.group(1), said, "the constraint the message names")
     found.add("request_id", error.request_id, said, error.basis)
 
 

@@ -133,6 +133,40 @@ from api.taxonomy import load_taxonomy
             {"full_resource_name": "//pubsub.googleapis.com/projects/p/topics/t"},
             id="relative-name-with-service",
         ),
+        pytest.param(
+            {"permission": "iam.serviceAccounts.actAs", "resource": "deployer@my-proj.iam.gserviceaccount.com"},
+            {
+                "resource_type": "service_account",
+                "service_account_email": "deployer@my-proj.iam.gserviceaccount.com",
+                "project": "my-proj",
+                "full_resource_name": "//iam.googleapis.com/projects/my-proj/serviceAccounts/deployer@my-proj.iam.gserviceaccount.com",
+            },
+            id="gcp-service-account-named-by-its-email",
+        ),
+        pytest.param(
+            {"permission": "iam.serviceAccounts.actAs", "resource": "123456789-compute@developer.gserviceaccount.com"},
+            {
+                "resource_type": "service_account",
+                "service_account_email": "123456789-compute@developer.gserviceaccount.com",
+                "project": None,  # the default compute account's address names no project id
+                "full_resource_name": None,
+            },
+            id="gcp-default-compute-service-account",
+        ),
+        pytest.param(
+            {"permission": "storage.objects.get", "resource": "glow-demo/logs/run-1.tar"},
+            {"bucket": "glow-demo", "object_name": "logs/run-1.tar", "resource_type": "gcs_object"},
+            id="gcs-bucket-slash-object-as-gsutil-names-it",
+        ),
+        pytest.param(
+            {"permission": "storage.buckets.create", "resource": "project", "project": "cdf-entcon"},
+            {
+                "bucket": None,  # "access to the Google Cloud project": not a bucket named "project"
+                "resource_type": "project",
+                "full_resource_name": "//cloudresourcemanager.googleapis.com/projects/cdf-entcon",
+            },
+            id="gcs-bucket-creation-is-checked-on-the-project",
+        ),
     ],
 )
 def test_derived_facts(facts: dict[str, str], expected: dict[str, str]) -> None:

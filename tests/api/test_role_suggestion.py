@@ -57,3 +57,24 @@ def test_impersonation_suggests_token_creator_on_the_service_account(shared_clie
     assert body["reason"] == "gcp.authz.service_account_impersonation"
     assert body["guidance"]["role_suggestion"]["roles"][0] == "roles/iam.serviceAccountTokenCreator"
     assert body["guidance"]["role_suggestion"]["grant_on"] == "service_account"
+
+
+def test_service_account_grant_names_the_account_in_full_so_gcloud_needs_no_project(
+    shared_client: TestClient,
+) -> None:
+    # gcloud 528 refuses a bare email here when core/project is unset ("Failed to find attribute
+    # [project]"); the full name with "-" parses anywhere, and IAM infers the project from the account.
+    sa = "deployer@proj-1.iam.gserviceaccount.com"
+    message = (
+        f"Permission 'iam.serviceAccounts.getAccessToken' denied on resource "
+        f"'projects/-/serviceAccounts/{sa}' (or it may not exist)."
+    )  # synthetic: IAM Credentials' documented wording with the account's resource name
+    body = shared_client.post("/v1/diagnose", json={"error": message}).json()
+    argv = shlex.split(body["guidance"]["role_suggestion"]["command"])
+    assert argv[:5] == [
+        "gcloud",
+        "iam",
+        "service-accounts",
+        "add-iam-policy-binding",
+        f"projects/-/serviceAccounts/{sa}",
+    ]
