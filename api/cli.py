@@ -242,7 +242,7 @@ def _entries(args: argparse.Namespace) -> int:
     found = catalog.get(args.id)
     if found is None:
         return _fail(f"no entry has the id {args.id!r} (see `whydenied entries`)")
-    document: dict[str, Any] = found.render({})
+    document: dict[str, Any] = found.render({}, for_case=False)
     if args.markdown:
         from api.formats import to_markdown
 

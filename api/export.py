@@ -23,7 +23,7 @@ def export(catalog: Catalog, directory: Path, fmt: Format) -> list[Path]:
     written: list[Path] = []
     groups: dict[str, dict[str, list[tuple[str, str]]]] = defaultdict(lambda: defaultdict(list))
     for entry_id, compiled in sorted(catalog.entries.items()):
-        document = compiled.render({})
+        document = compiled.render({}, for_case=False)
         page = directory / f"{entry_id}{suffix}"
         if fmt == "markdown":
             page.write_text(to_markdown(document), encoding="utf-8")

@@ -212,7 +212,7 @@ def create_mcp_server(get_state: Callable[[], ServiceState], version: str = "") 
             raise ToolError(f"No entry has the id {id!r}. Use `search` to find entry ids.")
         if format == "json":
             return dict(compiled.document)
-        return to_markdown(compiled.render({}))
+        return to_markdown(compiled.render({}, for_case=False))
 
     @server.resource(
         ENTRY_URI,
@@ -225,7 +225,7 @@ def create_mcp_server(get_state: Callable[[], ServiceState], version: str = "") 
         compiled = get_state().catalog.get(id)
         if compiled is None:
             raise ResourceNotFoundError(f"No entry has the id {id[:128]!r}.")
-        return to_markdown(compiled.render({}))
+        return to_markdown(compiled.render({}, for_case=False))
 
     return server
 

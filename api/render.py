@@ -51,10 +51,29 @@ def shell_quote(value: str) -> str:
     return "".join(f"\\{part}" if part in ("'", "\\") else f"'{part}'" for part in parts if part) or "''"
 
 
-def placeable(value: str | int) -> bool:
+# What people type in place of a value they hid or did not know: <account-id>, <<role name>>, ?, xxx, ****
+# (and MY_PROJECT_ID, YOUR_BUCKET, PROJECT_ID: no real project id, bucket or account is upper case like that)
+_STAND_IN = re.compile(
+    r"<[^<>\s][^<>]{0,60}>|^\?+$|^[Xx]{3,}$|\*{3,}|^REDACTED$|^\.\.\.$|^(?:MY|YOUR)_[A-Z0-9_]{1,40}$|^[A-Z]{1,20}_(?:ID|NAME|ARN)$"
+)
+
+
+# Keys whose real values are always lower case (GCP ids and names): an upper-case one is a stand-in.
+_LOWER_CASE_KEYS = frozenset(
+    {"project", "bucket", "location", "repository", "secret", "topic", "subscription", "key_ring", "crypto_key",
+     "run_service", "dataset", "region"}
+)  # fmt: skip
+
+
+def placeable(value: str | int, key: str | None = None) -> bool:
     """Tell whether a fact may go into a command: no control character (a line break would end a
-    heredoc or the command when pasted, a tab completes, an escape drives the terminal)."""
-    return _CONTROL.search(str(value)) is None
+    heredoc or the command when pasted, a tab completes, an escape drives the terminal), and not a
+    stand-in the paster typed for a hidden value (`<accountid>`, `?`, `xxx`): quoted, it would run
+    against an account or project named "<accountid>"; as a variable, the user is asked for it."""
+    text = str(value)
+    if key in _LOWER_CASE_KEYS and any(char.isupper() for char in text):
+        return False  # PROJECT-NAME, REGION, MY_PROJECT: GCP ids are lower case
+    return _CONTROL.search(text) is None and _STAND_IN.search(text) is None
 
 
 @dataclass(frozen=True)
@@ -88,7 +107,7 @@ class CommandTemplate:
         for index, part in enumerate(self.parts):
             if index % 2 == 0:
                 out.append(part)
-            elif part in facts and placeable(facts[part]):
+            elif part in facts and placeable(facts[part], part):
                 out.append(shell_quote(str(facts[part])))
             else:
                 out.append(variable(part))
@@ -142,15 +161,18 @@ class CompiledEntry:
             template = self._templates[command] = CommandTemplate.compile(command, self.fact_keys)
         return template
 
-    def render(self, facts: Mapping[str, str | int], extra: Mapping[str, str] | None = None) -> dict[str, Any]:
+    def render(
+        self, facts: Mapping[str, str | int], extra: Mapping[str, str] | None = None, *, for_case: bool = True
+    ) -> dict[str, Any]:
         """Return the entry as a guidance object for these facts: the steps that apply, commands filled.
 
         `extra` holds values the service looked up (a GCP role, where to grant it); stated facts win
-        over both it and the derived values. With no facts at all (an entry shown on its own page,
-        for a docs site) every step is kept, since nothing rules any out.
+        over both it and the derived values. `for_case=False` is an entry shown on its own page (a docs
+        site, an export): no case, so every step is kept. A diagnosis always chooses, even when the paste
+        stated nothing: a step that needs a fact it lacks is left out.
         """
         known = {**derived_facts(facts), **(extra or {}), **facts}
-        refused = {key for key, value in known.items() if not placeable(value)}
+        refused = {key for key, value in known.items() if not placeable(value, key)}
         known = {key: value for key, value in known.items() if key not in refused}
         document = dict(self.document)
         missing: set[str] = set()
@@ -161,7 +183,7 @@ class CompiledEntry:
             for raw in document[section]:
                 step = dict(raw)
                 when = step.pop("when", None)
-                if when is not None and facts and not applies(When.model_validate(when), known):
+                if when is not None and for_case and not applies(When.model_validate(when), known):
                     continue
                 grant = step.pop("grant", None)
                 if grant is not None:

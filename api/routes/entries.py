@@ -96,7 +96,7 @@ async def get_entry(
     compiled = catalog.get(entry_id)
     if chosen == "json" and (not facts or compiled is None):
         return JSONResponse(dict(row.document), headers=headers)
-    document: dict[str, Any] = compiled.render(facts) if compiled else dict(row.document)
+    document: dict[str, Any] = compiled.render(facts, for_case=bool(facts)) if compiled else dict(row.document)
     if chosen == "json":
         return JSONResponse(document, headers=headers)
     if chosen == "markdown":

@@ -31,7 +31,7 @@ from api.services.diagnosis import diagnose_request
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(files("api") / "web" / "templates"))
 # "${ROLE_NAME:?set ROLE_NAME to the role name}", as api/render.py writes an unfilled value (escaped first)
-_VARIABLE = re.compile(r"&quot;\$\{[A-Z][A-Z0-9_]{0,40}:\?[^}&]{1,120}\}&quot;")
+_VARIABLE = re.compile(r"&#34;\$\{[A-Z][A-Z0-9_]{0,40}:\?[^}&]{1,120}\}&#34;")
 
 
 def mark_variables(command: str) -> Markup:
@@ -147,4 +147,4 @@ def entry_page(
     compiled = catalog.get(entry_id)
     if compiled is None:
         raise Problem(404, "not-found", "Not found", f"No entry has the id {entry_id!r}.")
-    return _page(request, "entry.html", {"document": compiled.render({})})
+    return _page(request, "entry.html", {"document": compiled.render({}, for_case=False)})

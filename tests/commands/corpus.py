@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from api.catalog import Catalog, load_catalog
+from api.render import placeable
 from api.schemas import DiagnoseRequest
 from api.services.diagnosis import diagnose_request
 from api.services.least_privilege import load_iam_index
@@ -80,8 +81,10 @@ def render_case(case: Case, catalog: Catalog) -> Iterator[Rendered]:
     guidance = body.get("guidance")
     if not guidance:
         return
-    facts = dict(body.get("facts") or {})
-    derived = dict(body.get("derived") or guidance.get("derived") or {})
+    # A fact the renderer would not place (a control character, a stand-in such as `<accountid>` or
+    # `?` that the paster typed) is not a usable value: a variable for it is right, not a miss.
+    facts = {key: value for key, value in (body.get("facts") or {}).items() if placeable(value, key)}
+    derived = {key: value for key, value in (body.get("derived") or {}).items() if placeable(value, key)}
     entry = str(guidance.get("id", body.get("reason")))
     for section in SECTIONS:
         for index, step in enumerate(guidance.get(section) or []):
@@ -101,7 +104,9 @@ def render_case(case: Case, catalog: Catalog) -> Iterator[Rendered]:
                 text=str(step.get("text", "")),
             )
     suggestion = guidance.get("role_suggestion") or {}
-    if suggestion.get("command"):
+    shown = {step.get("command") for section in SECTIONS for step in guidance.get(section) or []}
+    # The suggestion repeats the fix's grant step when the entry has one: the same command, counted once.
+    if suggestion.get("command") and suggestion["command"] not in shown:
         yield Rendered(
             source=case.source,
             entry=entry,

@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from api.render import placeable
 from tests.commands import shell
 from tests.commands.corpus import Rendered
 
@@ -433,7 +434,10 @@ def principal_problems(item: Rendered, known: Mapping[str, str]) -> Iterator[Pro
         role_names = [resolve(v, variables) for v in option_values(argv, "--role-name")]
         # the role being assumed (named by the resource, or left to fill in as that role) fits any principal
         targets = {target_role, shell.dummy("RESOURCE_ROLE_NAME")}
-        on_target = bool(role_names) and all(name in targets for name in role_names)
+        on_target = bool(role_names) and all(
+            name in targets or re.fullmatch(r"\$\{RESOURCE_ROLE_NAME(?::[?-][^}]*)?\}|\$RESOURCE_ROLE_NAME", name)
+            for name in role_names
+        )
         role_only = (operation in ROLE_ONLY_OPS or role_names) and operation != "create-role"
         if kind == "iam_user" and role_only and not on_target:  # the role being assumed is fine
             yield Problem("principal", f"aws iam {operation} (a role's) for an IAM user")
@@ -646,6 +650,10 @@ def fixed_name(name: str, item: Rendered, argv: list[str]) -> bool:
     parts = [part for value in values for part in re.split(r"[:/.*]", value) if len(part) >= 4]
     if any(_alnum(part) in _alnum(name) for part in parts):
         return False
+    # named after the constant action its own statement allows (allow-sts-DecodeAuthorizationMessage)
+    own = re.findall(r'Action"?:\s*"([a-z0-9-]{2,40}:[A-Za-z0-9*]{2,80})"', item.command)
+    if any(_alnum(action) in _alnum(name) for action in own):
+        return False
     documents = option_values(argv, "--policy-document")
     # an inline document is the statement; a file:// one is written by the rest of the block
     statement = " ".join(documents) if documents and not documents[0].startswith("file://") else item.command
@@ -761,6 +769,7 @@ def derived_values(item: Rendered) -> dict[str, Any]:
 def check(item: Rendered, keys: frozenset[str], shared_names: frozenset[str]) -> list[Problem]:
     """Return every semantic problem of one rendered command."""
     known = {**derivable(item.facts), **{k: str(v) for k, v in derived_values(item).items() if v}}
+    known = {key: value for key, value in known.items() if placeable(value, key)}  # `?`, `<id>`: not a usable value
     problems = [
         *placeholder_problems(item, keys, known),
         *service_problems(item),
