@@ -228,7 +228,7 @@ def _aws_resource(resource: str) -> dict[str, str]:
             derived["resource_type"] = "s3_bucket"
     elif service == "iam" and kind in ("role", "user", "policy", "group"):
         derived["resource_type"] = f"iam_{kind}"
-        if kind == "role":
+        if kind == "role" and "*" not in name:  # role/* is a pattern, not a role to read
             derived["resource_role_name"] = name.rsplit("/", 1)[-1]
     elif service == "kms" and kind in ("key", "alias"):
         derived["resource_type"] = f"kms_{kind}"
