@@ -52,7 +52,8 @@ def test_browser_copy_button_copies_the_filled_command(page: Any) -> None:
 def test_browser_gcp_paste_suggests_the_smallest_role(page: Any) -> None:
     _diagnose(page, GCP_GSUTIL)
     assert page.locator("#result article").get_attribute("data-reason") == "gcp.authz.iam_permission_denied"
-    grant = page.locator("#grant + p + .cmd code").inner_text()
+    assert "Changes state" in page.locator("#grant + .changes-note").inner_text()  # a grant says so before the command
+    grant = page.locator("#grant ~ .cmd code").first.inner_text()
     assert "gcloud storage buckets add-iam-policy-binding gs://my-bucket-name" in grant
     assert "--role=roles/storage.objectViewer" in grant
     screenshot(page, "gcp-permission-denied")
