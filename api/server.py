@@ -112,7 +112,7 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "timeout_keep_alive": settings.keep_alive_seconds,
         # uvicorn answers 503 past this many connections or requests in progress; the cap above
         # already closes connections beyond it, so this bounds the requests (tasks) in flight.
-        "limit_concurrency": settings.max_connections,
+        "limit_concurrency": settings.max_connections + 1,  # uvicorn refuses at >=; the cap allows max_connections
         "proxy_headers": False,
         "server_header": False,
         "access_log": False,  # the paste never reaches a log; neither does a URL with facts in it
