@@ -14,6 +14,7 @@ Exit status of explain: 0 diagnosed, 1 read fine but not an access failure, 2 us
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,12 +33,28 @@ def main(argv: list[str] | None = None) -> int:
     if handler is None:
         parser.print_help()
         return 2
-    status: int = handler(args)
+    try:
+        status: int = handler(args)
+        sys.stdout.flush()  # here, not at exit, so a reader that left is caught below
+    except BrokenPipeError:
+        # `whydenied entries | head`: the reader left. Quietly, as cat does; stdout is closed for good.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     return status
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="whydenied", description="Explain access failures: which layer said no.")
+    parser = argparse.ArgumentParser(
+        prog="whydenied",
+        description="Explain access failures: which layer said no.",
+        epilog="examples:\n"
+        "  aws s3 ls s3://my-bucket 2>&1 | whydenied explain\n"
+        "  whydenied explain error.txt --markdown > ticket.md\n"
+        "  curl -si https://api.example.com/me | whydenied explain --status 401\n"
+        "  whydenied entries aws.authz.explicit_deny.scp",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action=_VersionAction, nargs=0, help="print the version and exit")
     commands = parser.add_subparsers(title="commands")
 
     for name, helptext in (
@@ -115,6 +132,20 @@ def _parser() -> argparse.ArgumentParser:
     publish.add_argument("--dir", type=Path, default=None, help="content folder (default: ./content)")
     publish.set_defaults(handler=_publish)
     return parser
+
+
+class _VersionAction(argparse.Action):
+    """--version, read from the installed metadata only when asked (explain's start-up stays lean)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_args: Any, **_kwargs: Any) -> None:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            found = version("whydenied")
+        except PackageNotFoundError:
+            found = "0+unknown"
+        print(f"whydenied {found}")
+        parser.exit()
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -196,7 +227,9 @@ def _explain(args: argparse.Namespace) -> int:
     response = diagnose_request(request, load_catalog(check=False), load_iam_index).model_dump(mode="json")
     if args.live:
         _add_live_checks(response, args)
-    if args.json:
+    if args.markdown:  # before --json: `diagnose` defaults to JSON, and --markdown must still win
+        sys.stdout.write(render_markdown(response))
+    elif args.json:
         print(json.dumps(response, indent=2, ensure_ascii=False))
     elif args.markdown:
         sys.stdout.write(render_markdown(response))

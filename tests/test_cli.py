@@ -196,3 +196,17 @@ def test_explain_prints_no_terminal_escape_from_a_paste(paste: str, fmt: tuple[s
     if fmt == ("--json",):  # `jq -r .note` would print escaped ones raw: none in any value either
         strings = _strings(json.loads(result.stdout))
         assert not [text for text in strings if any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in text)]
+
+
+def test_diagnose_with_markdown_prints_markdown() -> None:
+    result = _run("diagnose", "--markdown", stdin="HTTP/1.1 403 Forbidden\n")
+    assert result.returncode == 0 and result.stdout.startswith("**http**"), result.stdout[:80]
+
+
+def test_version_and_a_closed_pipe() -> None:
+    assert _run("--version", stdin="").stdout.startswith("whydenied ")
+    # `whydenied entries | head`: the reader leaves before the writer is done (`true` reads nothing and
+    # exits at once, so the pipe is closed by the time the list is written): no traceback, success.
+    command = f"{sys.executable} -m api.cli entries | true; exit ${{PIPESTATUS[0]}}"
+    result = subprocess.run(["bash", "-c", command], cwd=ROOT, capture_output=True, text=True, check=False)
+    assert result.returncode == 0 and "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr

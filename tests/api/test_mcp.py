@@ -296,3 +296,12 @@ async def test_stdio_diagnose_search_and_entry(tmp_path: Path) -> None:
     assert json.loads(_text(found))[0]["id"] == SCP_ID
     assert _text(entry).startswith("# Explicit Deny in a service control policy (SCP)")
     assert empty.is_error
+
+
+def test_a_get_on_the_mcp_endpoint_answers_at_once(catalog: Catalog) -> None:
+    # A browser or curl GET used to open an event stream that never sent anything nor closed.
+    with TestClient(create_app(Settings(database_url="sqlite://"), catalog=catalog)) as client:
+        for path in ("/mcp/", "/mcp"):
+            response = client.get(path, headers={"Accept": "text/event-stream"})
+            assert response.status_code == 405 and response.headers["allow"] == "POST"
+            assert response.headers["content-type"] == "application/problem+json"
