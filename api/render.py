@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from adapters.derived import derived_facts
@@ -59,10 +60,8 @@ _STAND_IN = re.compile(
 
 
 # Keys whose real values are always lower case (GCP ids and names): an upper-case one is a stand-in.
-_LOWER_CASE_KEYS = frozenset(
-    {"project", "bucket", "location", "repository", "secret", "topic", "subscription", "key_ring", "crypto_key",
-     "run_service", "dataset", "region"}
-)  # fmt: skip
+# (Not secrets, topics, subscriptions, key rings, keys or datasets: their ids may hold capitals.)
+_LOWER_CASE_KEYS = frozenset({"project", "bucket", "location", "repository", "run_service", "region"})
 
 
 def placeable(value: str | int, key: str | None = None) -> bool:
@@ -114,6 +113,12 @@ class CommandTemplate:
         return "".join(out)
 
 
+@lru_cache(maxsize=256)
+def compiled_template(command: str, fact_keys: frozenset[str]) -> CommandTemplate:
+    """A table command (api/grants.py) compiled once, not on every diagnosis that suggests it."""
+    return CommandTemplate.compile(command, fact_keys)
+
+
 def variable_name(fact_key: str) -> str:
     """The shell variable that stands for an unfilled fact: role_name -> ROLE_NAME."""
     return fact_key.upper()
@@ -149,6 +154,14 @@ class CompiledEntry:
         for step in self._steps():
             if step.command is not None:
                 self._templates[step.command] = CommandTemplate.compile(step.command, fact_keys)
+        # Each step's condition, validated once here rather than for every diagnosis.
+        self._whens: dict[str, list[When | None]] = (
+            {}
+            if isinstance(entry, GuideEntry)
+            else {
+                section: [step.when for step in getattr(entry, section)] for section in ("diagnosis", "fix", "verify")
+            }
+        )
 
     def _steps(self) -> list[Step]:
         if isinstance(self.entry, GuideEntry):
@@ -162,16 +175,22 @@ class CompiledEntry:
         return template
 
     def render(
-        self, facts: Mapping[str, str | int], extra: Mapping[str, str] | None = None, *, for_case: bool = True
+        self,
+        facts: Mapping[str, str | int],
+        extra: Mapping[str, str] | None = None,
+        *,
+        for_case: bool = True,
+        derived: Mapping[str, str] | None = None,
     ) -> dict[str, Any]:
         """Return the entry as a guidance object for these facts: the steps that apply, commands filled.
 
         `extra` holds values the service looked up (a GCP role, where to grant it); stated facts win
         over both it and the derived values. `for_case=False` is an entry shown on its own page (a docs
         site, an export): no case, so every step is kept. A diagnosis always chooses, even when the paste
-        stated nothing: a step that needs a fact it lacks is left out.
+        stated nothing: a step that needs a fact it lacks is left out. `derived` may pass the derived
+        values when the caller has them already.
         """
-        known = {**derived_facts(facts), **(extra or {}), **facts}
+        known = {**(derived_facts(facts) if derived is None else derived), **(extra or {}), **facts}
         refused = {key for key, value in known.items() if not placeable(value, key)}
         known = {key: value for key, value in known.items() if key not in refused}
         document = dict(self.document)
@@ -180,10 +199,10 @@ class CompiledEntry:
             if section not in document:
                 continue
             rendered = []
-            for raw in document[section]:
+            for raw, when in zip(document[section], self._whens[section], strict=True):
                 step = dict(raw)
-                when = step.pop("when", None)
-                if when is not None and for_case and not applies(When.model_validate(when), known):
+                step.pop("when", None)
+                if when is not None and for_case and not applies(when, known):
                     continue
                 grant = step.pop("grant", None)
                 if grant is not None:

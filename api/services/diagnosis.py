@@ -11,7 +11,7 @@ from adapters.derived import DERIVED_FROM, derived_facts
 from adapters.registry import diagnose as classify
 from api.catalog import Catalog
 from api.grants import gcp_binding
-from api.render import CommandTemplate
+from api.render import compiled_template
 from api.schemas import DiagnoseRequest, DiagnoseResponse, FindingResponse
 from api.services.least_privilege import IMPLICIT_DENY_PREFIX, IamActionIndex
 
@@ -39,12 +39,12 @@ def diagnose_request(
     permission = facts.get("permission")
     roles = catalog.gcp_roles.suggest(permission) if catalog.gcp_roles and isinstance(permission, str) else None
     extra = {"role": roles["roles"][0], "grant_on": roles["grant_on"]} if roles else None
-    guidance = compiled.render(facts, extra) if compiled else None
+    guidance = compiled.render(facts, extra, derived=derived) if compiled else None
     if guidance is not None and roles is not None and reason is not None and reason.startswith("gcp.authz."):
         # The smallest predefined role that holds the denied permission, and the command to grant it
         # on the resource the paste names (or the level the role is usually granted on).
         command = gcp_binding(roles["grant_on"], derived.get("resource_type"))
-        template = CommandTemplate.compile(command, catalog.taxonomy.placeholder_keys)
+        template = compiled_template(command, catalog.taxonomy.placeholder_keys)
         known = {**derived, "role": roles["roles"][0], **facts}
         roles["command"] = template.render(known)
         roles["missing"] = sorted(key for key in template.fact_keys if key not in known)

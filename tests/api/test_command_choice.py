@@ -13,6 +13,7 @@ from typing import Any, Final
 from fastapi.testclient import TestClient
 
 from api.formats import to_html, to_markdown
+from api.render import placeable
 from api.terminal import Style, render_text
 
 # https://github.com/aws/aws-cdk-cli/pull/1676 (a Lambda role session denied s3:CreateBucket)
@@ -119,3 +120,17 @@ def test_every_surface_marks_state_changes_and_names_the_variables_to_set(shared
     page = shared_client.post("/", data={"error": paste}).text
     assert page.count('<li class="changes">') == len(changing)
     assert f'<mark class="var">&#34;${{{variable}:?' in page
+
+
+def test_stand_ins_are_not_placed_but_real_mixed_case_ids_are() -> None:
+    # Typed for a hidden value: a command would run against an account or project named like that.
+    for key, value in (("project", "PROJECT-NAME"), ("project", "?"), ("account_id", "<accountid>"), ("bucket", "xxx")):
+        assert not placeable(value, key), (key, value)
+    # Secret, topic, key and dataset ids may hold capitals: those are real names, placed as stated.
+    for key, value in (
+        ("secret", "FLASK_SECRET_KEY"),
+        ("topic", "Orders"),
+        ("crypto_key", "Prod-Key"),
+        ("dataset", "Sales"),
+    ):
+        assert placeable(value, key), (key, value)
