@@ -22,7 +22,7 @@ from api.db_access import DatabaseAccess
 from api.limits import BodyLimitMiddleware
 from api.mcp_server import McpPathWithoutSlash, create_mcp_server, streamable_http_app
 from api.metrics import Metrics
-from api.ratelimit import RateLimiter
+from api.ratelimit import make_rate_limiter
 from api.routes import diagnose, entries, feedback, health, reasons, search, stats, web
 from api.services.history import HistoryWriter
 from api.services.least_privilege import load_iam_index
@@ -69,6 +69,8 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None)
         finally:
             if history is not None:
                 history.close()
+            if app.state.rate_limiter is not None:
+                await app.state.rate_limiter.aclose()
             engine.dispose()
 
     app = FastAPI(
@@ -79,7 +81,7 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None)
     )
     app.state.settings = settings
     app.state.metrics = Metrics()
-    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute) if settings.rate_limit_per_minute else None
+    app.state.rate_limiter = make_rate_limiter(settings)
     problems.install(app)
     openapi.install(app)
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)

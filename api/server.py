@@ -11,8 +11,9 @@ run bare (the Dockerfile binds 0.0.0.0), so the server itself bounds what a conn
 - count: past `max_connections` open connections a new one is closed at once, so descriptors run
   out for the attacker's sockets, not for the process; past `limit_concurrency` requests uvicorn
   answers 503;
-- X-Forwarded-For and Forwarded are never trusted (uvicorn trusts them from loopback peers by
-  default), so the per-client rate limit keys on the socket's peer address.
+- X-Forwarded-For is trusted only from `forwarded_allow_ips` (the load balancer's addresses; empty
+  by default, while uvicorn would trust loopback peers), so the per-client rate limit keys on the
+  socket's peer address unless a configured proxy names the client.
 """
 
 from __future__ import annotations
@@ -113,7 +114,8 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         # uvicorn answers 503 past this many connections or requests in progress; the cap above
         # already closes connections beyond it, so this bounds the requests (tasks) in flight.
         "limit_concurrency": settings.max_connections + 1,  # uvicorn refuses at >=; the cap allows max_connections
-        "proxy_headers": False,
+        "proxy_headers": bool(settings.forwarded_allow_ips),
+        "forwarded_allow_ips": settings.forwarded_allow_ips or None,
         "server_header": False,
         "access_log": False,  # the paste never reaches a log; neither does a URL with facts in it
     }

@@ -80,6 +80,27 @@ class Settings(BaseSettings):
         description="Diagnoses a minute each client (peer address) may request from /v1/diagnose and the web "
         "form, bursts included; 0 turns the limit off. Over it: 429 with Retry-After.",
     )
+    rate_limit_redis_url: str | None = Field(
+        default=None,
+        description="Redis URL (redis://[:password@]host:6379/0) holding the rate limit's buckets, shared by every "
+        "replica; unset: each process counts its own clients (a client gets replicas x the limit).",
+    )
+    rate_limit_redis_prefix: str = Field(
+        default="whydenied:ratelimit:", min_length=1, description="Prefix of the rate limit's Redis keys."
+    )
+    rate_limit_fail_open: bool = Field(
+        default=True,
+        description="When Redis cannot be reached: true lets requests through unlimited, false answers 503 "
+        "(logged once per outage either way).",
+    )
+    rate_limit_redis_timeout_seconds: float = Field(
+        default=0.25, gt=0, le=5, description="How long a request waits for Redis before the fallback applies."
+    )
+    forwarded_allow_ips: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Addresses or networks of the load balancer in front (comma-separated, e.g. 10.0.0.0/8): "
+        "X-Forwarded-For from these names the client the rate limit counts. Empty: the peer address, always.",
+    )
     live_checks_enabled: bool = Field(
         default=False,
         description='Accept `"live": true` on /v1/diagnose (with an API key): the server\'s own AWS '
@@ -91,7 +112,7 @@ class Settings(BaseSettings):
         description="Secret for the principal hash (HMAC); without it a random key is made per process start.",
     )
 
-    @field_validator("mcp_allowed_hosts", "cors_origins", mode="before")
+    @field_validator("mcp_allowed_hosts", "cors_origins", "forwarded_allow_ips", mode="before")
     @classmethod
     def _comma_separated(cls, value: Any) -> Any:
         if isinstance(value, str):

@@ -26,7 +26,7 @@ router = APIRouter(prefix="/v1", tags=["diagnose"])
 @router.post(
     "/diagnose",
     response_model=DiagnoseResponse,
-    responses=problem_responses(400, 401, 403, 413, 415, 422, 429),
+    responses=problem_responses(400, 401, 403, 413, 415, 422, 429, 503),
     dependencies=[Depends(enforce_rate_limit)],
     summary="Diagnose a pasted access failure",
     operation_id="diagnose",
