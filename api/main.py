@@ -23,6 +23,7 @@ from api.limits import BodyLimitMiddleware
 from api.mcp_server import McpPathWithoutSlash, create_mcp_server, streamable_http_app
 from api.metrics import Metrics
 from api.ratelimit import make_rate_limiter
+from api.request_log import RequestLogMiddleware
 from api.routes import diagnose, entries, feedback, health, reasons, search, stats, web
 from api.services.history import HistoryWriter
 from api.services.least_privilege import load_iam_index
@@ -90,6 +91,8 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None)
         app.add_middleware(
             CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"], allow_headers=["*"]
         )
+    if settings.log_format == "json":  # added last, so outermost: it sees every answer, a 413 included
+        app.add_middleware(RequestLogMiddleware)
     for module in (diagnose, reasons, entries, search, feedback, stats, health, web):
         app.include_router(module.router)
     app.mount("/mcp", streamable_http_app(mcp, settings))  # MCP: endpoint /mcp/ (and /mcp, served in place)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -62,6 +62,12 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Host header values /mcp/ accepts besides `host` and loopback (comma-separated; "
         "a name without a port allows any port; `*` turns the DNS-rebinding check off).",
+    )
+
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        description="text: uvicorn's plain lines, no request log. json: every log record as a JSON line on stderr, "
+        "plus one line a request (request id, route, status, duration, reason; never the paste or a header).",
     )
 
     cors_origins: Annotated[list[str], NoDecode] = Field(

@@ -12,6 +12,7 @@ from api.deps import CatalogDep, IamIndexDep, enforce_rate_limit, require_api_ke
 from api.live.apply import live_checks
 from api.metrics import Metrics
 from api.problems import Problem, problem_responses
+from api.request_log import REASON_ATTRIBUTE
 from api.schemas import DiagnoseRequest, DiagnoseResponse, LiveCheckResponse
 from api.services.diagnosis import diagnose_request
 from api.services.history import HistoryWriter
@@ -42,6 +43,7 @@ async def diagnose(request: Request, body: DiagnoseRequest, catalog: CatalogDep,
         response = diagnose_request(body, catalog, iam_index)
     else:  # a long paste costs milliseconds: in a worker thread, so /healthz and small pastes are not held up
         response = await run_in_threadpool(diagnose_request, body, catalog, iam_index)
+    setattr(request.state, REASON_ATTRIBUTE, response.reason)  # for the JSON request log, when on
     metrics: Metrics = request.app.state.metrics
     metrics.observe(response.provider, response.reason, time.perf_counter() - started)
     history: HistoryWriter | None = request.app.state.history
