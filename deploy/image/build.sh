@@ -40,8 +40,9 @@ if podman image exists "$BASE_TAG"; then
 else
   step "base image from Debian packages (${SUITE})" make_base
 fi
-# hatchling too: the build stage builds whydenied's own wheel from source, offline.
-step "wheels for the offline install" "$PYTHON" -m pip wheel --quiet --wheel-dir deploy/image/wheelhouse . hatchling \
+# hatchling too: the build stage builds whydenied's own wheel from source, offline. async-timeout: redis needs it
+# below Python 3.11.3, and Debian 12's python3 is 3.11.2 (the host's newer Python would not fetch it).
+step "wheels for the offline install" "$PYTHON" -m pip wheel --quiet --wheel-dir deploy/image/wheelhouse . hatchling async-timeout \
   2> >(grep -v "is neither a file nor a directory" >&2)
 # BASE replaces the FROM of both stages (buildah's --from would replace only the first).
 # chroot isolation: no OCI runtime, so no cgroups (crun refuses a cgroup v1/v2 hybrid, as on this machine).
