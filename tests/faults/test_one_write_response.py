@@ -40,11 +40,14 @@ def test_each_response_is_one_write_of_head_and_body(
     monkeypatch.setattr(transport_class, "write", recording_write)
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'one-write.db'}")
     # The asyncio loop, whose transport can be recorded (uvloop's is compiled); the joining is loop-agnostic.
-    with serving(create_app(settings, catalog=catalog), **uvicorn_options(settings), loop="asyncio") as url:
-        with httpx.Client(base_url=url, timeout=10) as http:
-            writes.clear()
-            diagnosis = http.post("/v1/diagnose", json={"error": DENIED})
-            health = http.get("/healthz")
+    app = create_app(settings, catalog=catalog)
+    with (
+        serving(app, **uvicorn_options(settings), loop="asyncio") as url,
+        httpx.Client(base_url=url, timeout=10) as http,
+    ):
+        writes.clear()
+        diagnosis = http.post("/v1/diagnose", json={"error": DENIED})
+        health = http.get("/healthz")
     assert diagnosis.status_code == health.status_code == 200
     assert len(writes) == 2, [w[:40] for w in writes]  # one a response, on a kept-alive connection
     for write, response in zip(writes, (diagnosis, health), strict=True):
