@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio.selector_events
 import threading
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -29,13 +30,13 @@ def test_each_response_is_one_write_of_head_and_body(
 ) -> None:
     writes: list[bytes] = []
     lock = threading.Lock()
-    transport_class = asyncio.selector_events._SelectorSocketTransport
+    transport_class: Any = getattr(asyncio.selector_events, "_SelectorSocketTransport")  # noqa: B009 (private)
     original = transport_class.write
 
     def recording_write(self: asyncio.Transport, data: bytes) -> None:
         with lock:
             writes.append(bytes(data))
-        original(self, data)  # type: ignore[arg-type]
+        original(self, data)
 
     monkeypatch.setattr(transport_class, "write", recording_write)
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'one-write.db'}")
