@@ -7,7 +7,7 @@
 # Build with `--format docker` (buildah/podman): the OCI format has no HEALTHCHECK.
 ARG BASE=python:3.11-slim
 
-# --- build: a virtual environment with whydenied and its dependencies; pip stays in this stage ---
+# --- build: a virtual environment with whydenied and its dependencies (pip compiles their bytecode); pip stays here ---
 FROM ${BASE} AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 # 1: install only from deploy/image/wheelhouse (made on the host by build.sh); 0: from PyPI as well.
@@ -21,8 +21,7 @@ COPY deploy/image/wheelhouse /wheelhouse
 RUN python3 -m venv /opt/whydenied \
     && if [ "$OFFLINE" = 1 ]; then set -- --no-index; else set --; fi \
     && /opt/whydenied/bin/pip install "$@" --find-links /wheelhouse . \
-    && /opt/whydenied/bin/pip uninstall --yes pip \
-    && /opt/whydenied/bin/python -m compileall -q /opt/whydenied > /dev/null
+    && /opt/whydenied/bin/pip uninstall --yes pip
 
 # --- the image: the base, the environment, a non-root user; no pip, no compiler, no sources ---
 FROM ${BASE}

@@ -42,8 +42,18 @@ else
 fi
 # hatchling too: the build stage builds whydenied's own wheel from source, offline. async-timeout: redis needs it
 # below Python 3.11.3, and Debian 12's python3 is 3.11.2 (the host's newer Python would not fetch it).
-step "wheels for the offline install" "$PYTHON" -m pip wheel --quiet --wheel-dir deploy/image/wheelhouse . hatchling async-timeout \
-  2> >(grep -v "is neither a file nor a directory" >&2)
+wheels() {
+  local wheelhouse=deploy/image/wheelhouse cache=${WHEEL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/whydenied-wheelhouse}
+  mkdir -p "$cache"
+  cp -n "$cache"/*.whl "$wheelhouse"/ 2>/dev/null || true
+  # From the wheels already here when they suffice (seconds), else through the host's index (minutes).
+  "$PYTHON" -m pip wheel --quiet --no-index --find-links "$wheelhouse" --wheel-dir "$wheelhouse" . hatchling async-timeout \
+    2>/dev/null \
+    || "$PYTHON" -m pip wheel --quiet --wheel-dir "$wheelhouse" . hatchling async-timeout \
+      2> >(grep -v "is neither a file nor a directory" >&2)
+  cp -n "$wheelhouse"/*.whl "$cache"/
+}
+step "wheels for the offline install" wheels
 # BASE replaces the FROM of both stages (buildah's --from would replace only the first).
 # chroot isolation: no OCI runtime, so no cgroups (crun refuses a cgroup v1/v2 hybrid, as on this machine).
 step "image ${TAG}" buildah build --quiet --format docker --layers --isolation "${ISOLATION:-chroot}" \

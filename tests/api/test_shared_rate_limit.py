@@ -9,6 +9,7 @@ once, and uses Redis again once it is back.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 
@@ -50,19 +51,24 @@ def test_taking_the_last_token_is_atomic_across_concurrent_callers(redis_prefix:
                 waits.append(wait)
 
     threads = [threading.Thread(target=spend, args=(limiter,)) for limiter in limiters for _ in range(2)]
+    started = time.monotonic()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     assert len(waits) == 80
-    assert waits.count(0) in (10, 11)  # the burst, plus at most the token refilled meanwhile (one per 6 s)
+    refilled = math.ceil((time.monotonic() - started) / 6)  # one token comes back every 6 s
+    assert 10 <= waits.count(0) <= 10 + refilled  # the burst (and what came back), never a token spent twice
     assert limiters[0].acquire("192.0.2.2") == 0  # another client has its own bucket
 
 
 def test_buckets_refill_on_redis_clock_and_expire_when_full(redis_prefix: str) -> None:
     limiter = RedisRateLimiter(REDIS_URL, 600, prefix=redis_prefix)  # ten tokens a second
-    assert all(limiter.acquire("198.51.100.7") == 0 for _ in range(600))
-    assert limiter.acquire("198.51.100.7") == 1
+    started, allowed = time.monotonic(), 0
+    while limiter.acquire("198.51.100.7") == 0 and allowed < 5000:
+        allowed += 1
+    refilled = math.ceil((time.monotonic() - started) * 10) + 1  # tokens that came back meanwhile
+    assert 600 <= allowed <= 600 + refilled  # the burst, then refused
     time.sleep(0.35)  # three tokens come back
     assert limiter.acquire("198.51.100.7") == 0
     ttl = redis.Redis.from_url(REDIS_URL).ttl(redis_prefix + "198.51.100.7")
