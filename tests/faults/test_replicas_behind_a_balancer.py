@@ -316,11 +316,19 @@ def test_the_rate_limit_holds_across_replicas_and_a_killed_replica_costs_nothing
         engine.dispose()
     assert acknowledged - stored == set()  # every acknowledged write survived the kill
 
-    # 3. The restarted replica is back in the rotation.
-    upstreams: Counter[str] = Counter()
+    # 3. The restarted replica is back in the rotation: nginx tries it again once its fail_timeout (2 s)
+    # since the last refused connection has passed, then gives it its share.
+    victim_address = f"127.0.0.1:{victim.port}"
     with httpx.Client(base_url=cluster.url, timeout=10) as http:
-        for i in range(30):
-            answer = http.get("/healthz", headers={"X-Forwarded-For": f"10.201.0.{i + 1}"})
+
+        def upstream(i: int) -> str:
+            answer = http.get("/healthz", headers={"X-Forwarded-For": f"10.201.{i // 250}.{i % 250 + 1}"})
             assert answer.status_code == 200
-            upstreams[answer.headers["x-upstream"]] += 1
-    assert upstreams[f"127.0.0.1:{victim.port}"] >= 5, upstreams
+            return answer.headers["x-upstream"]
+
+        deadline = time.monotonic() + 10
+        while upstream(0) != victim_address:
+            assert time.monotonic() < deadline, "the restarted replica got no request within 10 s"
+            time.sleep(0.1)
+        upstreams = Counter(upstream(i) for i in range(30))
+    assert upstreams[victim_address] >= 5, upstreams
