@@ -119,6 +119,21 @@ def render_case(case: Case, catalog: Catalog) -> Iterator[Rendered]:
             derived=derived,
             text="role suggestion",
         )
+    # The trace's inspect commands: each layer's own entry rendered for this case's facts.
+    for index, layer in enumerate(body.get("trace") or []):
+        if layer.get("inspect") and layer["inspect"] not in shown:
+            yield Rendered(
+                source=case.source,
+                entry=str(layer.get("entry") or entry),
+                section="trace",
+                index=index,
+                command=layer["inspect"],
+                changes=False,  # an inspection: the unmarked-change check holds it to that
+                missing=tuple(layer.get("missing") or ()),
+                facts=facts,
+                derived=derived,
+                text=f"trace: {layer.get('name', '')}",
+            )
 
 
 @cache
