@@ -84,7 +84,7 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None)
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute) if settings.rate_limit_per_minute else None
     problems.install(app)
     openapi.install(app)
-    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes, page_refusal=web.too_large)
     app.add_middleware(McpPathWithoutSlash)
     if settings.cors_origins:  # docs sites that fetch entries; closed unless configured
         app.add_middleware(
