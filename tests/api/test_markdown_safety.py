@@ -161,3 +161,21 @@ def test_verdict_card_markdown_with_hostile_facts_stays_inert(catalog: Catalog, 
 
 
 _LINE_ENDING: Final = re.compile(r"\r\n?|\n")
+
+
+def test_ticket_markdown_keeps_every_command_whole_for_every_reason(catalog: Catalog) -> None:
+    """`explain --markdown` / `diagnose --markdown` for each reason entry's first real example: the
+    card's first command and every playbook command is one code block, and the page has one card."""
+    from api.schemas import DiagnoseRequest
+    from api.services.diagnosis import diagnose_request
+
+    broken: dict[str, list[str]] = {}
+    for entry in catalog.reason_entries():
+        response = diagnose_request(DiagnoseRequest.model_validate(entry.examples[0].input), catalog)
+        markdown = render_markdown(response.model_dump(mode="json"))
+        assert response.guidance is not None
+        if failures := _broken(markdown, _commands(response.guidance)):
+            broken[entry.id] = failures
+        headings = [t for t in PARSER.parse(markdown) if t.type == "heading_open" and t.tag == "h1"]
+        assert len(headings) == 2, entry.id  # the card's verdict, then the playbook's title
+    assert broken == {}

@@ -234,3 +234,18 @@ def test_browser_entries_index_fits_a_phone(browser: Any, live_server: str) -> N
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(page, "entries-390")
     context.close()
+
+
+def test_browser_without_javascript_opens_at_the_card(browser: Any, live_server: str) -> None:
+    context = browser.new_context(
+        base_url=live_server, java_script_enabled=False, viewport={"width": 390, "height": 844}
+    )
+    page = context.new_page()
+    page.goto("/")
+    page.get_by_label("Error").fill(SAMPLES[0].error)
+    page.get_by_role("button", name="Diagnose").click()
+    page.wait_for_selector("section.card")
+    box = page.locator("h2.headline").bounding_box()
+    assert box["y"] >= 0 and box["y"] + box["height"] <= 844  # on the first screen, not below the form
+    assert page.locator("h2.headline").inner_text() == "AUTHORIZATION"
+    context.close()
