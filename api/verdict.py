@@ -146,8 +146,12 @@ class Verdict:
 
     @property
     def rows(self) -> list[tuple[str, str]]:
-        """(label, value) for who is denied what on which resource, only those the paste gave."""
-        pairs = ((self.who_label, self.who), ("Denied", self.what), ("On", self.where))
+        """(label, value) for who is denied what on which resource, only those the paste gave; none
+        when the paste is not an access failure (nothing was denied)."""
+        if self.layer is None:
+            return []
+        what = "Denied" if self.category in ("authentication", "authorization") else "Call"
+        pairs = ((self.who_label, self.who), (what, self.what), ("On", self.where))
         return [(label, value) for label, value in pairs if value]
 
 

@@ -92,7 +92,8 @@ def test_who_what_where_come_from_the_facts() -> None:
 
 
 def test_not_an_access_failure_says_so() -> None:
-    verdict = build({"provider": "aws", "category": "other", "reason": None, "facts": {"code": "Throttling"}})
+    facts = {"code": "ThrottlingException", "operation": "DescribeInstances"}
+    verdict = build({"provider": "aws", "category": "other", "reason": None, "facts": facts})
     assert verdict.headline == "NOT AN ACCESS PROBLEM"
     assert verdict.layer is None and verdict.first_step is None and verdict.rows == []
 
