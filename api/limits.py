@@ -2,7 +2,7 @@
 
 413 when Content-Length exceeds the limit, or when a body without one (chunked) grows past
 it while streaming; 415 when a POST/PUT/PATCH says it is not JSON. Both as problem+json, except a
-413 on the web form (a path outside the API), which a `page_refusal` hook answers with a page.
+413 on the web form (POST /), which a `page_refusal` hook answers with a page a person can read.
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ class BodyLimitMiddleware:
         await self.app(scope, replay, send)
 
     async def _refuse_size(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.page_refusal is not None and not scope["path"].startswith(self.json_prefix):
+        if self.page_refusal is not None and scope["path"] == "/":  # the web form; MCP and the API get JSON
             await _drain(receive)
             await self.page_refusal(scope, receive, send, self.max_body_bytes)
             return

@@ -360,4 +360,5 @@ def test_oversized_paste_on_the_web_form_answers_a_readable_page(client: TestCli
     assert "The paste is larger than 64 KB" in response.text
     assert 'role="alert"' in response.text
     assert ('<form id="diagnose"' in response.text) is not fragment  # no JavaScript: the whole page, form and all
-    assert client.post("/v1/diagnose", content=paste.encode()).headers["content-type"] == PROBLEM_MEDIA_TYPE
+    for path in ("/v1/diagnose", "/mcp/"):  # programs still get problem+json
+        assert client.post(path, content=paste.encode()).headers["content-type"] == PROBLEM_MEDIA_TYPE, path
