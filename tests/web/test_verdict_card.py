@@ -249,3 +249,22 @@ def test_browser_without_javascript_opens_at_the_card(browser: Any, live_server:
     assert box["y"] >= 0 and box["y"] + box["height"] <= 844  # on the first screen, not below the form
     assert page.locator("h2.headline").inner_text() == "AUTHORIZATION"
     context.close()
+
+
+def test_browser_a_non_html_answer_shows_a_sentence_not_json(page: Any) -> None:
+    """A proxy in front of the service may answer the script's post with JSON or plain text."""
+
+    def proxy_error(route: Any) -> None:
+        if route.request.method == "POST":
+            route.fulfill(status=502, content_type="application/json", body='{"error": "bad gateway"}')
+        else:
+            route.continue_()
+
+    page.goto("/")
+    page.route("**/", proxy_error)
+    page.get_by_label("Error").fill(SAMPLES[0].error)
+    page.get_by_role("button", name="Diagnose").click()
+    alert = page.get_by_role("alert")
+    alert.wait_for()
+    assert alert.inner_text() == "The server could not answer (HTTP 502). Try again in a moment."
+    assert "bad gateway" not in page.locator("#result").inner_text()
