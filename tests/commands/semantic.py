@@ -19,6 +19,7 @@ returns problems, each under one of the issue's headings:
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
@@ -27,8 +28,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urlsplit
-
-import yaml
 
 from api.render import placeable
 from tests.commands import shell
@@ -337,9 +336,9 @@ BROAD_ROLES: Final = frozenset({
 
 @cache
 def role_evidence() -> dict[str, frozenset[str]]:
-    """Role -> the table permissions it holds (content/data/gcp_role_evidence.yaml)."""
-    raw = yaml.safe_load((DATA / "gcp_role_evidence.yaml").read_text(encoding="utf-8"))["roles"]
-    return {role: frozenset(body["holds"]) for role, body in raw.items()}
+    """Role -> every permission it holds (content/data/gcp_predefined_roles.json.gz, Google's definitions)."""
+    raw = json.loads(gzip.decompress((DATA / "gcp_predefined_roles.json.gz").read_bytes()))["roles"]
+    return {role: frozenset(body["permissions"]) for role, body in raw.items()}
 
 
 @cache
