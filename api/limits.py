@@ -1,11 +1,13 @@
 """ASGI middleware that refuses oversized and non-JSON request bodies before anything parses them.
 
 413 when Content-Length exceeds the limit, or when a body without one (chunked) grows past
-it while streaming; 415 when a POST/PUT/PATCH says it is not JSON. Both as problem+json.
+it while streaming; 415 when a POST/PUT/PATCH says it is not JSON. Both as problem+json, except a
+413 on the web form (POST /), which a `page_refusal` hook answers with a page a person can read.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Final
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -16,15 +18,23 @@ from api.schemas import MAX_JSON_DEPTH
 _BODY_METHODS: Final = frozenset({"POST", "PUT", "PATCH"})
 # The request object adds one level to the `error` object's own limit (schemas.MAX_JSON_DEPTH).
 MAX_BODY_DEPTH: Final = MAX_JSON_DEPTH + 1
+# How much of an oversized form post is read (and dropped) before the page answers: a browser that is
+# still sending when the server answers and closes may show "connection reset" instead of the page.
+_DRAIN_LIMIT: Final = 4 * 1024 * 1024
+# A page for an oversized body outside the API: (scope, receive, send, limit in bytes) -> None
+PageRefusal = Callable[[Scope, Receive, Send, int], Awaitable[None]]
 
 
 class BodyLimitMiddleware:
     """Enforce the body size limit and the JSON media type on requests with bodies."""
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int, json_prefix: str = "/v1/") -> None:
+    def __init__(
+        self, app: ASGIApp, max_body_bytes: int, json_prefix: str = "/v1/", page_refusal: PageRefusal | None = None
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.json_prefix = json_prefix
+        self.page_refusal = page_refusal
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in _BODY_METHODS:
@@ -83,6 +93,10 @@ class BodyLimitMiddleware:
         await self.app(scope, replay, send)
 
     async def _refuse_size(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.page_refusal is not None and scope["path"] == "/":  # the web form; MCP and the API get JSON
+            await _drain(receive)
+            await self.page_refusal(scope, receive, send, self.max_body_bytes)
+            return
         problem = Problem(
             413,
             "too-large",
@@ -90,6 +104,18 @@ class BodyLimitMiddleware:
             f"The body is larger than {self.max_body_bytes} bytes; send only the error itself.",
         )
         await problem_response(problem, app=scope.get("app"))(scope, receive, send)
+
+
+async def _drain(receive: Receive) -> None:
+    """Read and drop the rest of a refused body, up to _DRAIN_LIMIT bytes (then the connection closes)."""
+    drained = 0
+    while drained <= _DRAIN_LIMIT:
+        message = await receive()
+        if message["type"] != "http.request":
+            return
+        drained += len(message.get("body", b""))
+        if not message.get("more_body", False):
+            return
 
 
 def _unparseable(body: bytes) -> Problem | None:
