@@ -14,7 +14,7 @@ import re
 import textwrap
 from typing import Any, Final, TextIO
 
-from api.formats import md_code, md_text, to_markdown
+from api.formats import md_code, md_fenced, md_text, to_markdown
 from api.verdict import Verdict, build
 
 _BACKTICKS: Final = re.compile(r"`+")
@@ -81,6 +81,7 @@ def render_text(response: dict[str, Any], style: Style) -> str:
     confidence = float(response.get("confidence") or 0)
     guidance = response.get("guidance") or {}
     lines += _card(build(response), style)
+    lines += _trace(response.get("trace") or [], str(provider), style)
     if reason:
         title = guidance.get("title", reason)
         lines.append(style.verdict(f"{provider} · {category} · {title}", category))
@@ -102,6 +103,10 @@ def render_text(response: dict[str, Any], style: Style) -> str:
             lines += ["", style.bold("Suggested grant") + (" [changes state]" if extra.get("changes") else "")]
             if "command" in extra:
                 lines.append(f"    {extra['command']}")
+            if extra.get("as_of"):
+                lines.append(
+                    style.dim(f"    roles from {extra.get('source', 'the role table')}, as of {extra['as_of']}")
+                )
             if "policy" in extra:
                 import json
 
@@ -109,6 +114,27 @@ def render_text(response: dict[str, Any], style: Style) -> str:
         if guidance.get("references"):
             lines += ["", style.bold("References")] + [f"  {url}" for url in guidance["references"]]
     return "\n".join(lines).rstrip() + "\n"
+
+
+_TRACE_MARKS: Final = {"denied": "SAID NO", "not_the_cause": "not the cause", "unknown": "not shown"}
+
+
+def _trace(layers: list[dict[str, Any]], provider: str, style: Style) -> list[str]:
+    """The policy evaluation trace: one line a layer in the provider's order, the denied one's command under it."""
+    if not layers:
+        return []
+    lines = [style.bold(f"Policy evaluation, in {provider.upper()}'s order")]
+    for number, layer in enumerate(layers, 1):
+        mark = _TRACE_MARKS.get(str(layer.get("status")), str(layer.get("status")))
+        text = f"  {number}. {mark.ljust(13)} {layer.get('name', '')}"
+        lines.append(style.bold(text) if layer.get("status") == "denied" else text)
+        if layer.get("status") == "denied":
+            lines += textwrap.wrap(
+                str(layer.get("proves", "")), 84, initial_indent="       ", subsequent_indent="       "
+            )
+            if layer.get("inspect"):
+                lines += [*(f"         {line}" for line in str(layer["inspect"]).splitlines())]
+    return [*lines, ""]
 
 
 def _card(verdict: Verdict, style: Style) -> list[str]:
@@ -158,7 +184,8 @@ def render_markdown(response: dict[str, Any]) -> str:
     """Return the diagnosis as Markdown for a ticket: the verdict card, the facts, then the playbook."""
     response = printable(response)
     reason = response.get("reason")
-    head = [*_md_card(build(response)), f"**{response.get('provider')}** · {response.get('category')} · `{reason}` "
+    card = [*_md_card(build(response)), *_md_trace(response.get("trace") or [])]
+    head = [*card, f"**{response.get('provider')}** · {response.get('category')} · `{reason}` "
             f"(confidence {float(response.get('confidence') or 0):.2f})", ""]  # fmt: skip
     facts = response.get("facts") or {}
     if facts:
@@ -171,6 +198,24 @@ def render_markdown(response: dict[str, Any]) -> str:
         note = md_text(str(response["note"])) if response.get("note") else "Not an access failure whydenied covers."
         return "\n".join([*head, note]) + "\n"
     return "\n".join(head) + "\n" + to_markdown(guidance)
+
+
+def _md_trace(layers: list[dict[str, Any]]) -> list[str]:
+    """The trace in Markdown: a numbered list, the denied layer in bold with its inspection command (fenced,
+    each line indented into the list item so no renderer ends the block early)."""
+    if not layers:
+        return []
+    lines = ["## Policy evaluation", ""]
+    for number, layer in enumerate(layers, 1):
+        marker = f"{number}. "
+        mark = _TRACE_MARKS.get(str(layer.get("status")), str(layer.get("status")))
+        name = str(layer.get("name", ""))  # the layer's name and proof are api/services/trace.py's words
+        denied = layer.get("status") == "denied"
+        lines.append(f"{marker}**{mark}**: {name}" if denied else f"{marker}{mark}: {name}")
+        if denied:
+            body = [str(layer.get("proves", "")), *md_fenced(layer.get("inspect"))]
+            lines += [" " * len(marker) + line if line else line for line in ["", *body]]
+    return [*lines, ""]
 
 
 def _md_card(verdict: Verdict) -> list[str]:

@@ -83,3 +83,30 @@ def test_failures_that_are_not_policy_denials_carry_no_trace(shared_client: Test
         'HTTP/1.1 401 Unauthorized\nWWW-Authenticate: Bearer realm="api"',
     ):
         assert shared_client.post("/v1/diagnose", json={"error": error}).json()["trace"] is None
+
+
+def test_the_trace_is_on_the_web_page_after_the_card(shared_client: TestClient) -> None:
+    page = shared_client.post("/", data={"error": EXPLICIT_SCP}).text
+    assert page.index('class="card') < page.index('class="trace"') < page.index('class="playbook-title"')
+    denied = page.split('class="trace-layer denied"')
+    assert len(denied) == 3  # the explicit Deny and the SCP that holds it
+    assert "Service control policies (SCPs) of the organization" in denied[2].split("</li>")[0]
+
+
+def test_the_trace_renders_as_markdown_with_its_command_whole() -> None:
+    from markdown_it import MarkdownIt
+
+    from api.catalog import load_catalog
+    from api.schemas import DiagnoseRequest
+    from api.services.diagnosis import diagnose_request
+    from api.terminal import Style, render_markdown, render_text
+
+    response = diagnose_request(DiagnoseRequest(error=IMPLICIT_IDENTITY), load_catalog()).model_dump(mode="json")
+    inspect = next(layer["inspect"] for layer in response["trace"] if layer["status"] == "denied")
+    markdown = render_markdown(response)
+    blocks = [t.content for t in MarkdownIt("commonmark").parse(markdown) if t.type in ("fence", "code_block")]
+    assert any(block.strip() == inspect.strip() for block in blocks)  # one block holds the whole command
+    assert "**SAID NO**: The caller's identity-based policies" in markdown
+    text = render_text(response, Style(False))
+    assert "SAID NO       The caller's identity-based policies" in text
+    assert text.index("Policy evaluation") < text.index("Likely causes")
