@@ -79,6 +79,7 @@ def scan_stream(
     window: Window | None = None,
     classifier: Classifier | None = None,
     progress: Callable[[ReadStats], None] | None = None,
+    max_bytes: int | None = None,
 ) -> PartResult:
     """Scan one log stream; raise ScanError when it is not a log."""
     classifier = classifier or Classifier()
@@ -86,7 +87,7 @@ def scan_stream(
     aggregator = Aggregator()
     outside = 0
     seen = 0
-    for item in open_log(raw, name, stats):
+    for item in open_log(raw, name, stats, max_bytes):
         seen += 1
         if progress is not None and seen % _PROGRESS_EVERY == 0:
             progress(stats)

@@ -18,6 +18,7 @@ from typing import Final
 
 from adapters.base import Diagnosis, FactValue
 from adapters.registry import diagnose
+from api.scan.readers import ScanError
 from api.scan.records import DenialEvent
 
 CACHE_SIZE: Final = 4096
@@ -60,9 +61,10 @@ def resource_pattern(resource: str) -> str:
 class Classifier:
     """adapters.registry.diagnose, remembered for the last CACHE_SIZE distinct denials."""
 
-    def __init__(self, size: int = CACHE_SIZE) -> None:
+    def __init__(self, size: int = CACHE_SIZE, max_calls: int | None = None) -> None:
         self._cache: dict[str, Diagnosis] = {}
         self._size = size
+        self._max_calls = max_calls
         self.calls = 0
 
     def classify(self, event: DenialEvent) -> Diagnosis:
@@ -70,6 +72,11 @@ class Classifier:
         found = self._cache.get(event.key)
         if found is None:
             self.calls += 1
+            if self._max_calls is not None and self.calls > self._max_calls:
+                raise ScanError(
+                    f"more than {self._max_calls} distinct failures to classify in one request; "
+                    "scan a log this varied with `whydenied scan`"
+                )
             found = diagnose(event.subject if isinstance(event.subject, str) else dict(event.subject))
             if len(self._cache) >= self._size:
                 del self._cache[next(iter(self._cache))]  # the oldest: dicts keep insertion order

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import gzip
 import io
 import json
 import re
@@ -87,9 +86,11 @@ Item = dict[str, Any] | str  # a JSON record, or a text candidate
 class _Chain(io.RawIOBase):
     """The bytes already sniffed, then the rest of the stream (so the sniff consumes nothing)."""
 
-    def __init__(self, head: bytes, rest: IO[bytes]) -> None:
+    def __init__(self, head: bytes, rest: IO[bytes], name: str, max_bytes: int | None) -> None:
         self._head = memoryview(head)
         self._rest = rest
+        self._name = name
+        self._left = None if max_bytes is None else max_bytes - len(head)
 
     def readable(self) -> bool:
         return True
@@ -101,26 +102,65 @@ class _Chain(io.RawIOBase):
             self._head = self._head[size:]
             return size
         data = self._rest.read(len(buffer))
+        if self._left is not None:
+            self._left -= len(data)
+            if self._left < 0:
+                raise ScanError(f"{self._name}: the log is larger than allowed once decompressed")
         buffer[: len(data)] = data
         return len(data)
 
 
-def open_log(raw: IO[bytes], name: str, stats: ReadStats) -> Iterator[Item]:
-    """Yield the items of one log, whatever its format; raise ScanError on input that is not a log."""
+class _Gunzip(io.RawIOBase):
+    """gzip decompression as a stream, that says so when the data stops before the gzip trailer."""
+
+    def __init__(self, source: IO[bytes], name: str) -> None:
+        self._source = source
+        self._name = name
+        self._inflate = zlib.decompressobj(wbits=31)
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while True:
+            if self._pending:
+                data = self._inflate.decompress(self._pending, len(buffer))
+                self._pending = self._inflate.unconsumed_tail
+            else:
+                compressed = self._source.read(CHUNK_BYTES)
+                if not compressed:
+                    if not self._inflate.eof:
+                        raise ScanError(f"{self._name}: the gzip data is damaged or cut short (no gzip trailer)")
+                    return 0
+                data = self._inflate.decompress(compressed, len(buffer))
+                self._pending = self._inflate.unconsumed_tail
+            if self._inflate.eof and self._inflate.unused_data:  # another gzip member follows
+                self._pending = self._inflate.unused_data
+                self._inflate = zlib.decompressobj(wbits=31)
+            if data:
+                buffer[: len(data)] = data
+                return len(data)
+
+
+def open_log(raw: IO[bytes], name: str, stats: ReadStats, max_bytes: int | None = None) -> Iterator[Item]:
+    """Yield the items of one log, whatever its format; raise ScanError on input that is not a log.
+
+    `max_bytes` bounds what is read after decompression (an upload: a small gzip may expand a thousandfold).
+    """
     buffered: Any = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw, CHUNK_BYTES)
     stream: Any = buffered
-    if buffered.peek(2)[:2] == _GZIP_MAGIC:
-        stream = gzip.GzipFile(fileobj=buffered, mode="rb")
+    gzipped = buffered.peek(2)[:2] == _GZIP_MAGIC
+    if gzipped:
+        stream = io.BufferedReader(_Gunzip(buffered, name), CHUNK_BYTES)
     try:
         head = stream.read(SNIFF_BYTES)
-        body = io.BufferedReader(_Chain(head, stream), CHUNK_BYTES)
+        body = io.BufferedReader(_Chain(head, stream, name, max_bytes), CHUNK_BYTES)
         if b"\x00" in head:
             raise ScanError(f"{name}: a binary file, not a log (gzip, JSON, CSV or text)")
         yield from _by_format(head, body, name, stats)
-    except (OSError, EOFError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError
-        if isinstance(stream, gzip.GzipFile):
-            raise ScanError(f"{name}: the gzip data is damaged or cut short ({exc})") from exc
-        raise
+    except zlib.error as exc:
+        raise ScanError(f"{name}: the gzip data is damaged ({exc})") from exc
 
 
 def _by_format(head: bytes, body: io.BufferedReader[Any], name: str, stats: ReadStats) -> Iterator[Item]:
