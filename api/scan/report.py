@@ -169,7 +169,8 @@ def render_table(report: ScanResponse, width: int = 120) -> str:
             out.append(f"{'':>{count_width}}  seen  {seen}")
         fix = group.get("fix")
         if fix:
-            out.append(f"{'':>{count_width}}  fix   {fix['text']}" + ("  [changes state]" if fix["changes"] else ""))
+            first = _first_sentence(fix["text"])  # the whole text is in --json and --markdown
+            out.append(f"{'':>{count_width}}  fix   {first}" + ("  [changes state]" if fix["changes"] else ""))
             if fix["command"]:
                 out += [f"{'':>{count_width}}        $ {line}" for line in fix["command"].splitlines()]
     return "\n".join(out) + "\n"
@@ -223,6 +224,11 @@ def _seen(group: dict[str, Any]) -> str:
     if not first:
         return ""
     return first if first == last else f"{first} .. {last}"
+
+
+def _first_sentence(text: str) -> str:
+    end = text.find(". ")
+    return text if end == -1 else text[: end + 1]
 
 
 def _clip(text: str, width: int) -> str:
