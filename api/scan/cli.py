@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 
 def add_scan_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -36,6 +39,8 @@ def add_scan_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser
 
 
 def _time(value: str) -> datetime:
+    from datetime import UTC, datetime  # only when a time is given: `explain` starts without it
+
     try:
         when = datetime.fromisoformat(value)
     except ValueError as exc:

@@ -340,3 +340,15 @@ def test_scan_never_prints_a_secret_from_a_record(tmp_path: Path) -> None:
         out = done.stdout.decode()
         assert "GetLaunchTemplateData" in out
         assert SECRET_KEY not in out and JWT not in out and "eyJzdWIi" not in out, form
+
+
+def test_scan_cli_rejects_a_time_that_is_not_iso() -> None:
+    done = _cli(str(GCP), "--since", "yesterday")
+    assert done.returncode == 2 and b"not an ISO time: 'yesterday'" in done.stderr
+
+
+def test_scan_cli_markdown_and_top(tmp_path: Path) -> None:
+    done = _cli(str(TRAIL), "--markdown", "--top", "2")
+    assert done.returncode == 0, done.stderr
+    out = done.stdout.decode()
+    assert out.startswith("# Access denials") and "## 1. " in out and "## 2. " in out and "## 3. " not in out
