@@ -352,3 +352,22 @@ def test_scan_cli_markdown_and_top(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     out = done.stdout.decode()
     assert out.startswith("# Access denials") and "## 1. " in out and "## 2. " in out and "## 3. " not in out
+
+
+def test_scan_reads_every_json_shape_the_same(tmp_path: Path) -> None:
+    # One pretty-printed record per file (the console's "download event"), GCP entries as JSON lines
+    # (an exported sink), and the same entries as a pretty-printed array: each read whole.
+    record = next(r for r in _records(TRAIL) if r.get("eventName") == "GetLaunchTemplateData")
+    single = tmp_path / "event.json"
+    single.write_text(json.dumps(record, indent=4))
+    part = _scan(single)
+    assert (part.stats.format, part.stats.records, part.aggregator.denials) == ("json", 1, 1)
+    entries = _records(GCP)
+    lines = tmp_path / "sink.jsonl"
+    lines.write_text("".join(json.dumps(e) + "\n" for e in entries))
+    as_lines = _scan(lines)
+    assert (as_lines.stats.format, as_lines.stats.records) == ("json-lines", 154)
+    as_array = _scan(GCP)
+    assert {k: g.count for k, g in as_lines.aggregator.groups.items()} == {
+        k: g.count for k, g in as_array.aggregator.groups.items()
+    }
