@@ -23,7 +23,7 @@ from api.limits import BodyLimitMiddleware
 from api.mcp_server import McpPathWithoutSlash, create_mcp_server, streamable_http_app
 from api.metrics import Metrics
 from api.ratelimit import RateLimiter
-from api.routes import diagnose, docs, entries, feedback, health, reasons, search, stats, web
+from api.routes import diagnose, docs, entries, feedback, health, reasons, scan, search, stats, web
 from api.services.history import HistoryWriter
 from api.services.least_privilege import load_iam_index
 from api.settings import Settings, get_settings
@@ -84,13 +84,18 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None)
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute) if settings.rate_limit_per_minute else None
     problems.install(app)
     openapi.install(app)
-    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes, page_refusal=web.too_large)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        page_refusal=web.too_large,
+        raw_bodies={"/v1/scan": settings.scan_max_bytes},
+    )
     app.add_middleware(McpPathWithoutSlash)
     if settings.cors_origins:  # docs sites that fetch entries; closed unless configured
         app.add_middleware(
             CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"], allow_headers=["*"]
         )
-    for module in (diagnose, reasons, entries, search, feedback, stats, health, web):
+    for module in (diagnose, scan, reasons, entries, search, feedback, stats, health, web):
         app.include_router(module.router)
     app.mount("/mcp", streamable_http_app(mcp, settings))  # MCP: endpoint /mcp/ (and /mcp, served in place)
     docs.install(app)
