@@ -52,6 +52,7 @@ _GENERIC_DENIAL = re.compile(
     r"[Tt]he caller does not have permission|Request denied by Cloud IAM|does not have permission to get URL"
     r"|User not authorized to perform this action|does not have permission|PERMISSION_DENIED|IAM permission denied"
     r"|You do not have permission to access|Permission denied on|not authorized to make this request"
+    r"|Your client does not have permission to"
 )
 # Cloud Storage's XML API answers a bad signature with S3's code; its host or wording makes it Google's.
 _SIGNATURE_CODE = re.compile(r"SignatureDoesNotMatch|signature we calculated does not match")

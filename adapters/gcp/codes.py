@@ -135,7 +135,7 @@ PHRASES: Final[tuple[tuple[re.Pattern[str], str | None], ...]] = (
         # ... and its legacy wording "Insufficient Permission" (singular, exactly as Google prints it)
         re.compile(
             r"insufficient authentication scopes|ACCESS_TOKEN_SCOPE_INSUFFICIENT|\bInsufficient Permission\b(?!s)"
-            r"|Provided scope\(s\) are not authorized"
+            r"|Provided scope\(s\) are not authorized|Permission denied while getting Drive credentials"
         ),
         "gcp.authz.insufficient_scopes",
     ),
@@ -190,7 +190,10 @@ PHRASES: Final[tuple[tuple[re.Pattern[str], str | None], ...]] = (
         "gcp.authz.api_key_restricted",
     ),
     # "API key not valid. Please pass a valid API key."
-    (re.compile(r"API key not valid|API_KEY_INVALID|API key expired"), "gcp.authn.invalid_credentials"),
+    (
+        re.compile(r"API key not valid|API_KEY_INVALID|API key expired|auth/invalid-api-key"),
+        "gcp.authn.invalid_credentials",
+    ),
     # google-auth: "Your default credentials were not found"; "Could not automatically determine credentials"
     (
         re.compile(
@@ -275,6 +278,12 @@ GCP_MARKERS: Final = re.compile(
     r"|Key creation is not allowed on this service account|userRateLimitExceeded|\"usageLimits\"|User [Rr]ate [Ll]imit"
     r"|serverless-robot-prod|Could not load the default credentials|metadata\.google\.internal"
     r"|The client is not authorized to make this request|Insufficient regional quota"
+    # Google's canonical messages for codes that are not access failures (quota, not found)
+    r"|Resource has been exhausted \(e\.g\. check quota\)|Requested entity was not found"
+    r"|The specified bucket does not exist|StatusCode\.RESOURCE_EXHAUSTED|StatusCode\.NOT_FOUND"
+    r"|storage: (?:bucket|object) doesn't exist|Your client does not have permission to|FirebaseFunctionsException"
+    r"|functions/permission-denied|firebase_functions/|auth/invalid-api-key|refreshing your current auth tokens"
+    r"|Permission denied while getting Drive credentials"
 )
 
 # Google errors that are not access failures, whatever status they carry: quotas and capacity.
@@ -282,5 +291,5 @@ NOT_ACCESS_PHRASES: Final = re.compile(
     r"Quota '[A-Z0-9_]{2,80}' exceeded|[Qq]uota exceeded|RESOURCE_EXHAUSTED|[A-Z_]{2,40}_EXHAUSTED|rateLimitExceeded"
     r"|Rate Limit Exceeded|currently unavailable in the [a-z0-9-]{2,40} zone|bucket does not exist|already exists"
     r"|quota has been exceeded|storageQuotaExceeded|not available in your location|userRateLimitExceeded"
-    r"|User [Rr]ate [Ll]imit [Ee]xceeded|Insufficient regional quota"
+    r"|User [Rr]ate [Ll]imit [Ee]xceeded|Insufficient regional quota|storage: (?:bucket|object) doesn't exist"
 )
