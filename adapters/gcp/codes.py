@@ -50,6 +50,9 @@ LEGACY_REASONS: Final[dict[str, str | None]] = {
     "notAuthorized": "gcp.authz.iam_permission_denied",  # Cloud SQL Admin API: "The client is not authorized ..."
     "authError": "gcp.authn.invalid_credentials",
     "required": "gcp.authn.missing_credentials",
+    # "Daily Limit for Unauthenticated Use Exceeded. Continued use requires signup.": the call carried no credential
+    "dailyLimitExceededUnreg": "gcp.authn.missing_credentials",
+    "dailyLimitExceeded": None,
     "keyInvalid": "gcp.authn.invalid_credentials",
     "ipRefererBlocked": "gcp.authz.api_key_restricted",
     "rateLimitExceeded": None,
@@ -202,6 +205,7 @@ PHRASES: Final[tuple[tuple[re.Pattern[str], str | None], ...]] = (
             r"|Unauthenticated requests do not have permission|Application Default Credentials are not available"
             r"|could not find default credentials|do not currently have an active account selected"
             r"|Application default credentials have not been set up|you may have invalid credentials"
+            r"|Daily Limit for Unauthenticated Use Exceeded"
             r"|API keys are not supported by this API|The request was not authenticated"
             r"|Could not load the default credentials|error sending request for url \(http://metadata\.google\.internal"
             r"|due to unavailable metadata server"
@@ -283,13 +287,15 @@ GCP_MARKERS: Final = re.compile(
     r"|The specified bucket does not exist|StatusCode\.RESOURCE_EXHAUSTED|StatusCode\.NOT_FOUND"
     r"|storage: (?:bucket|object) doesn't exist|Your client does not have permission to|FirebaseFunctionsException"
     r"|functions/permission-denied|firebase_functions/|auth/invalid-api-key|refreshing your current auth tokens"
-    r"|Permission denied while getting Drive credentials"
+    r"|Permission denied while getting Drive credentials|rateLimitExceeded|quotaExceeded|dailyLimitExceeded"
+    r"|was not found in location"
 )
 
 # Google errors that are not access failures, whatever status they carry: quotas and capacity.
 NOT_ACCESS_PHRASES: Final = re.compile(
     r"Quota '[A-Z0-9_]{2,80}' exceeded|[Qq]uota exceeded|RESOURCE_EXHAUSTED|[A-Z_]{2,40}_EXHAUSTED|rateLimitExceeded"
     r"|Rate Limit Exceeded|currently unavailable in the [a-z0-9-]{2,40} zone|bucket does not exist|already exists"
+    r"|was not found in location|dailyLimitExceeded(?!Unreg)"
     r"|quota has been exceeded|storageQuotaExceeded|not available in your location|userRateLimitExceeded"
     r"|User [Rr]ate [Ll]imit [Ee]xceeded|Insufficient regional quota|storage: (?:bucket|object) doesn't exist"
 )
