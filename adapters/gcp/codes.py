@@ -111,10 +111,11 @@ PHRASES: Final[tuple[tuple[re.Pattern[str], str | None], ...]] = (
         ),
         "gcp.other.consumer_suspended",
     ),
-    # Firestore through a server client library (Python api_core, Java gax): rules do not apply, IAM does
+    # Firestore through a server client library (Python api_core, Java gax, .NET Grpc.Core): rules do not apply, IAM does
     (
         re.compile(
-            r"(?:api_core\.exceptions\.PermissionDenied|gax\.rpc\.PermissionDeniedException)[^\n]{0,200}"
+            r"(?:api_core\.exceptions\.PermissionDenied|gax\.rpc\.PermissionDeniedException|Grpc\.Core\.RpcException"
+            r"|StatusCode=\"?PermissionDenied)[^\n]{0,200}"
             r"Missing or insufficient permissions"
         ),
         "gcp.authz.iam_permission_denied",
