@@ -79,6 +79,8 @@ _BARE_DENIAL = re.compile(
     re.IGNORECASE,
 )
 _AWS_MARKERS: Final = MarkerSet(AWS_MARKERS)
+# "Check your Google secret key and signing method." / "host:bucket.storage.googleapis.com" in a CanonicalRequest
+_CLOUD_STORAGE_SIGNATURE: Final = re.compile(r"Check your Google secret key|host:[\w.-]{0,200}storage\.googleapis\.com")
 # Literals every IAM denial clause that makes a payload AWS's without a marker contains.
 _DENIAL_HINTS: Final = (
     "explicit deny", "because no ", "Encoded authorization failure message", "not authorized to perform",
@@ -139,6 +141,8 @@ class AwsAdapter:
 
     @staticmethod
     def _is_aws(payload: Payload, envelope: Envelope | None, denial: Denial | None) -> bool:
+        if _CLOUD_STORAGE_SIGNATURE.search(payload.flat) and "amazonaws.com" not in payload.flat:
+            return False  # Cloud Storage's XML API speaks S3's codes; the GCP adapter reads it
         if _AWS_MARKERS.found(payload.flat):
             return True
         if (
