@@ -13,12 +13,14 @@ from typing import ClassVar, Final
 
 from adapters.aws.codes import (
     API_GATEWAY_AUTHORIZER,
+    API_GATEWAY_CONTEXT,
     API_GATEWAY_FORBIDDEN,
     API_GATEWAY_MISSING_ROUTE,
     AUTHFAILURE_IS_AUTHZ,
     AUTHN_CODES,
     AUTHN_PHRASES,
     AWS_MARKERS,
+    AWS_SERVICE_NOUN,
     BEDROCK_MODEL_ACCESS,
     DENIAL_CODES,
     IDENTITY_CENTER_NO_ACCESS,
@@ -30,6 +32,7 @@ from adapters.aws.codes import (
     PRESIGN_EVIDENCE,
     PRESIGNED_EXPIRED,
     S3_CODE_WORDS,
+    SERVICE_CANNOT_ASSUME,
     STS_REGION_ACCOUNT,
     STS_REGION_DISABLED,
 )
@@ -153,6 +156,10 @@ class AwsAdapter:
             return True
         if any(hint in payload.flat for hint in _DENIAL_HINTS) or "NoSuch" in payload.flat:
             return True
+        if "Forbidden" in payload.flat and _is_api_gateway_forbidden(payload):
+            return True
+        if _aws_access_denied_exception(payload.flat):
+            return True
         return _AWS_MARKERS.found(payload.flat)
 
     @staticmethod
@@ -161,6 +168,10 @@ class AwsAdapter:
             return True
         if S3_CODE_WORDS.search(payload.flat) and not NOT_S3.search(payload.flat):
             return True  # S3's XML body alone, as a browser or proxy shows it
+        if "Forbidden" in payload.flat and _is_api_gateway_forbidden(payload):
+            return True
+        if _aws_access_denied_exception(payload.flat):
+            return True
         if (
             payload.header("x-amz-request-id")
             or payload.header("x-amzn-requestid")
@@ -287,6 +298,9 @@ def _classify_special(
         )
         found.add("service", "s3", "inferred", "the presigned URL's expiry answer")
         return 0.9
+    if (assume := SERVICE_CANNOT_ASSUME.search(text)) is not None:
+        found.add("reason", "aws.authz.assume_role_denied", "reported", f'the words "{assume.group(0)}"')
+        return 0.8
     if _is_api_gateway_denial(payload, denial):
         found.add(
             "reason",
@@ -299,6 +313,11 @@ def _classify_special(
     return None
 
 
+def _aws_access_denied_exception(text: str) -> bool:
+    """Tell whether an AccessDeniedException is AWS's: named next to an AWS service, not java.nio's."""
+    return "AccessDeniedException" in text and "java.nio" not in text and AWS_SERVICE_NOUN.search(text) is not None
+
+
 def _is_api_gateway_denial(payload: Payload, denial: Denial | None) -> bool:
     """Tell whether API Gateway itself refused: an authorizer, the API's resource policy, WAF or a private API."""
     text = payload.flat
@@ -306,10 +325,20 @@ def _is_api_gateway_denial(payload: Payload, denial: Denial | None) -> bool:
         return True
     if denial is not None and denial.action == "execute-api:Invoke" and denial.layer in (None, "resource_policy"):
         return True  # "User: anonymous is not authorized to perform: execute-api:Invoke on resource: ..."
+    return _is_api_gateway_forbidden(payload)
+
+
+def _is_api_gateway_forbidden(payload: Payload) -> bool:
+    """Tell whether a {"message":"Forbidden"} body comes from API Gateway (a header or words place it there)."""
+    text = payload.flat
     if API_GATEWAY_FORBIDDEN.search(text) is None:
         return False
     error_type = payload.header("x-amzn-errortype") or ""
-    return "execute-api" in text or payload.header("x-amz-apigw-id") is not None or error_type.startswith("Forbidden")
+    return (
+        payload.header("x-amz-apigw-id") is not None
+        or error_type.startswith("Forbidden")
+        or API_GATEWAY_CONTEXT.search(text) is not None
+    )
 
 
 def _classify_denial(found: FindingsBuilder, denial: Denial, code: str | None, text: str) -> float:

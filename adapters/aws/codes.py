@@ -171,6 +171,23 @@ PRESIGN_EVIDENCE: Final = re.compile(
 API_GATEWAY_AUTHORIZER: Final = re.compile(r"User is not authorized to access this resource")
 # {"message":"Forbidden"} from an execute-api endpoint (WAF, private API, API key, resource policy)
 API_GATEWAY_FORBIDDEN: Final = re.compile(r"[\"']message[\"'] ?: ?[\"']Forbidden[\"']")
+# A service that could not assume the role it was given (the role's trust policy, or a role that is
+# not yet propagated): Lambda's "The role defined for the function cannot be assumed by Lambda.",
+# ECS's "ECS was unable to assume the role 'arn:aws:iam::...'"
+SERVICE_CANNOT_ASSUME: Final = re.compile(
+    r"cannot be assumed by (?:Lambda|[A-Z][A-Za-z]{1,30})\b|\bwas unable to assume the role\b"
+)
+# "AccessDeniedException" alone is also java.nio's; next to an AWS service's name it is AWS's
+AWS_SERVICE_NOUN: Final = re.compile(
+    r"\b(?:Lambda|DynamoDB|KMS|S3|SQS|SNS|ECR|ECS|EKS|IAM|STS|CloudFormation|CloudWatch|Kinesis|Glue"
+    r"|Athena|SageMaker|Secrets ?Manager|SSM|Cognito|Bedrock|Step Functions|EventBridge)\b"
+)
+
+# Words that place a bare {"message":"Forbidden"} at API Gateway (its default 403 body for a missing
+# API key, WAF, resource policy or private API)
+API_GATEWAY_CONTEXT: Final = re.compile(
+    r"x-api-key|\bAPI [Kk]ey|\b[Uu]sage [Pp]lan|API Gateway|execute-api|apigateway|x-amz-apigw-id", re.IGNORECASE
+)
 # KMS key state in words: "arn:aws:kms:...:key/... is disabled.", "... is pending deletion."
 KMS_KEY_STATE: Final = re.compile(
     r"\bis pending (?:deletion|import)\b|KMS key (?:used )?(?:is|was) disabled|\bkey/[0-9a-f-]{36} is disabled"
@@ -222,4 +239,9 @@ AWS_MARKERS: Final = re.compile(
     r"|<Code>AccessDenied</Code><Message>Request has expired|InvalidCiphertextException|IncorrectKeyException"
     # the Ruby SDK's namespaces, and the Query protocol's throttling line "Throttling: Rate exceeded"
     r"|Aws::|Amazon::Coral::|Throttling: Rate exceeded|ThrottlingException: Rate exceeded"
+    # AWS credential field names people mention next to a bare "Access Denied"
+    r"|AccessKeyId|SecretAccessKey|aws_access_key_id|aws_secret_access_key"
+    # the Lambda console's invoke failure; the PHP S3 class's "S3::putObject(): [AccessDenied]"
+    r"|Calling the [Ii]nvoke API (?:action )?failed with|\bS3::[a-z][A-Za-z]{2,40}\(\)"
+    r"|AuthorizationHeaderMalformed"
 )
