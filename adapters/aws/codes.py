@@ -40,6 +40,7 @@ AUTHN_CODES: Final[dict[str, str]] = {
     "CredentialsProviderError": "aws.authn.missing_credentials",
     "NoCredentialProviders": "aws.authn.missing_credentials",
     "CredentialsError": "aws.authn.missing_credentials",
+    "ProfileNotFound": "aws.authn.missing_credentials",
     "OptInRequired": "aws.other.opt_in_required",
     "SubscriptionRequiredException": "aws.other.opt_in_required",
     "RegionDisabledException": "aws.other.sts_region_disabled",
@@ -135,6 +136,9 @@ AUTHN_PHRASES: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
             r"|Unable to load credentials from any of the providers"
             r"|failed to refresh cached credentials, no EC2 IMDS role|No valid credential sources found"
             r"|Missing credentials in config|PartialCredentialsError|credentials? (?:are|is) missing"
+            # .NET's IMDS fallback off EC2; botocore's unknown profile (no credentials to resolve)
+            r"|Unable to get IAM security credentials from EC2 Instance Metadata Service|ProfileNotFound"
+            r"|The config profile \([^)\n]{1,128}\) could not be found"
         ),
         "aws.authn.missing_credentials",
     ),
