@@ -221,8 +221,9 @@ def attribute_provider(diagnosis: Diagnosis, payload: Payload) -> Diagnosis:
 
 # Loose words, used only when no adapter recognised the payload at all.
 _LOOSE: Final[tuple[tuple[re.Pattern[str], Kind], ...]] = (
-    (re.compile(r"\b(?:token|credentials?|session|password|api key|certificate) (?:has |have )?expired\b"), "expired"),
-    (re.compile(r"\bunauthori[sz]ed\b|\bunauthenticated\b|\bnot logged in\b|\blogin failed\b"), "invalid"),
+    (re.compile(r"\b(?:token|credentials?|session|password|api key) (?:has |have )?expired\b"), "expired"),
+    (re.compile(r"\blogin failed\b|\bsign[ -]?in failed\b"), "invalid"),
+    (re.compile(r"\bunauthori[sz]ed\b|\bunauthenticated\b|\bnot logged in\b"), "missing"),
     (
         re.compile(
             r"\bdenied\b|\bnot authori[sz]ed\b|\bforbidden\b|\bno permission\b|\bnot permitted\b"

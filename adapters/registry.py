@@ -20,7 +20,8 @@ from adapters.generic import attribute_provider
 from adapters.http.adapter import HttpAdapter
 from adapters.normalize import normalize
 
-ADAPTERS: Final[tuple[Adapter, ...]] = (AwsAdapter(), GcpAdapter(), HttpAdapter())
+_HTTP: Final = HttpAdapter()
+ADAPTERS: Final[tuple[Adapter, ...]] = (AwsAdapter(), GcpAdapter(), _HTTP)
 
 ADAPTER_NAMES: Final = tuple(adapter.name for adapter in ADAPTERS)
 
@@ -33,6 +34,9 @@ def diagnose(
 ) -> Diagnosis:
     """Classify one pasted failure: normalise it, then ask each adapter in order."""
     payload = normalize(error, status_code=status_code, headers=headers, provider_hint=provider)
+    # A CDN or WAF block page is nobody's IAM answer, even with a cloud's headers on it.
+    if (edge := _HTTP.parse_edge_block(payload)) is not None:
+        return edge
     for adapter in ADAPTERS:
         diagnosis = adapter.parse(payload)
         if diagnosis is not None:

@@ -49,6 +49,21 @@ class HttpAdapter:
 
     name: ClassVar[str] = PROVIDER
 
+    def parse_edge_block(self, payload: Payload) -> Diagnosis | None:
+        """Return the diagnosis of a CDN, WAF or bot-filter block page, or None if it is not one.
+
+        The registry asks this before the provider grammars: CloudFront's block page carries AWS
+        headers (x-amz-cf-id), yet no IAM policy said no.
+        """
+        status = payload.status_code
+        status_basis = "the status code given"
+        if status is None and (in_text := status_in_text(payload.text)) is not None:
+            status, status_basis = in_text
+        edge = read_edge_block(payload.text, payload.headers, status)
+        if edge is None or edge.rate_limited:
+            return None
+        return _edge_diagnosis(FindingsBuilder(), edge, status, status_basis, payload)
+
     def parse(self, payload: Payload) -> Diagnosis | None:
         """Classify the payload, or return None when nothing in it is HTTP-shaped."""
         found = FindingsBuilder()
@@ -96,7 +111,7 @@ class HttpAdapter:
 
         if status is not None:
             found.add("status_code", status, "reported", status_basis)
-        confidence = _classify(found, status, challenges, body, phrase)
+        confidence = _classify(found, status, challenges, body, phrase, payload.text)
         if confidence is None:
             loose = loose_reason(payload)
             if loose is None:
@@ -154,6 +169,7 @@ def _classify(
     challenges: tuple[Challenge, ...],
     body: BodySignal | None,
     phrase: Phrase | None,
+    text: str = "",
 ) -> float | None:
     """Record the reason and the facts it rests on; return the confidence, None if not mine."""
     challenge = challenges[0] if challenges else None
@@ -210,6 +226,16 @@ def _classify(
                 f"a {header} challenge with no error attribute",
             )
             return 0.8
+        sent = _credentials_sent(text) if status == 401 else None
+        if sent is not None:
+            # RFC 9110 §15.5.2: if the request included credentials, the 401 says they were refused.
+            found.add(
+                "reason",
+                "http.authn.invalid_credentials",
+                "inferred",
+                f"HTTP 401 to a request that carried credentials ({sent})",
+            )
+            return 0.55
         found.add(
             "reason",
             "http.authn.missing_credentials",
@@ -220,6 +246,32 @@ def _classify(
     if status == 403:
         found.add("reason", "http.authz.forbidden", "inferred", "HTTP 403 with no further detail")
         return 0.6
+    return None
+
+
+# Signs that the refused request carried credentials: a sign-in or token endpoint, a key or token
+# in the query string, an Authorization header, user:password@ in the URL.
+_CREDENTIALS_SENT: Final = (
+    (
+        re.compile(r"https?://[^\s'\"<>]{1,300}?/(?:users/)?(?:sign_?in|log_?in|oauth2?/token|token|authenticate)\b"),
+        "a sign-in or token endpoint",
+    ),
+    (re.compile(r"[?&](?:key|api_?key|token|access_token|auth|apikey)=[^&\s]{1,300}"), "a key or token in the URL"),
+    # a header line of a request dump (curl -v "> Authorization: ..."), not a sentence quoting one
+    (
+        re.compile(r"^[>* ]{0,4}authorization: ?(?:bearer|basic|token|digest) ", re.IGNORECASE | re.MULTILINE),
+        "an Authorization header",
+    ),
+    (re.compile(r"https?://[^\s/@:'\"]{1,100}:[^\s/@'\"]{1,200}@"), "user:password in the URL"),
+)
+
+
+def _credentials_sent(text: str) -> str | None:
+    """Return what shows that the request carried credentials, or None."""
+    sample = text[:20_000]
+    for pattern, what in _CREDENTIALS_SENT:
+        if pattern.search(sample) is not None:
+            return what
     return None
 
 

@@ -53,7 +53,8 @@ _TLS = re.compile(
     r"|unable to find valid certification path|sslhandshakeexception|unable to get local issuer certificate"
     r"|self[ -]signed certificate in certificate chain|unable to verify the first certificate"
     r"|ssl certificate problem|cert_has_expired|err_cert_[a-z_]{1,40}|tls: failed to verify certificate"
-    r"|the remote certificate is invalid|certpathbuilderexception"
+    r"|the remote certificate is invalid|certpathbuilderexception|curl: \((?:35|51|58|60|77|83)\)"
+    r"|peer's certificate|ssl certificate verification|certificate verification (?:probably )?failed"
 )
 _NOT_FOUND = re.compile(
     r"\bcode e404\b|\b404 not found\b|\b404 \(not found\)|\bhttp error 404\b|is not in (?:the|this) (?:npm )?registry"

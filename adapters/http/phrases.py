@@ -59,6 +59,7 @@ _TABLE: Final[tuple[tuple[re.Pattern[str], str, frozenset[int]], ...]] = (
             # PyPI: "Username/Password authentication is no longer supported"; OAuth descriptions
             r"|invalid or non-existent authentication|credentials are probably out of date"
             r"|typed your password in incorrectly|password authentication is no longer supported"
+            r"|support for password authentication was removed"
             r"|grant is invalid|invalid (?:refresh|access|id) token|invalidgrantexception",
             re.IGNORECASE,
         ),
@@ -74,7 +75,7 @@ _TABLE: Final[tuple[tuple[re.Pattern[str], str, frozenset[int]], ...]] = (
             r"|(?:no|without) (?:authorization|auth(?:entication)?) (?:header|token)"
             r"|authentication (?:is )?required|login required|not[_ ]authed|unauthenticated"
             r"|not authenticated|must be (?:logged in|authenticated)|no api key"
-            r"|requires you to be authenticated",
+            r"|requires you to be authenticated|did not provide an api key|api key (?:is )?required",
             re.IGNORECASE,
         ),
         "http.authn.missing_credentials",
