@@ -16,9 +16,10 @@ from adapters.aws.adapter import AwsAdapter
 from adapters.base import UNRECOGNISED, Adapter, Diagnosis
 from adapters.gcp.adapter import GcpAdapter
 from adapters.http.adapter import HttpAdapter
+from adapters.kubernetes.adapter import KubernetesAdapter
 from adapters.normalize import normalize
 
-ADAPTERS: Final[tuple[Adapter, ...]] = (AwsAdapter(), GcpAdapter(), HttpAdapter())
+ADAPTERS: Final[tuple[Adapter, ...]] = (KubernetesAdapter(), AwsAdapter(), GcpAdapter(), HttpAdapter())
 
 ADAPTER_NAMES: Final = tuple(adapter.name for adapter in ADAPTERS)
 
