@@ -16,8 +16,10 @@ from adapters.base import Category, Diagnosis, Evidence, FindingsBuilder, Payloa
 from adapters.kubernetes.codes import (
     ADMISSION,
     AKS,
+    BARE_UNAUTHORIZED,
     CLOUD_OWN,
     EKS,
+    EKS_CONSOLE,
     EXEC_PLUGIN,
     GKE,
     KUBERNETES_MARKERS,
@@ -108,10 +110,16 @@ def _classify(found: FindingsBuilder, text: str, status: Status | None, hinted: 
             "a Pod Security warning (warn or audit mode): the object was admitted. It would be refused where the "
             "namespace enforces this level; fix the fields it lists before enforcement is turned on."
         )
+    if (match := EKS_CONSOLE.search(text)) is not None:
+        found.add("reason", "kubernetes.authn.eks_access_entry_missing", "reported", f'the words "{match.group(0)}"')
+        return 0.9, None
     for pattern, note in NOT_ACCESS:
         if pattern.search(text) is not None:
             return 0.85, f"This is a Kubernetes error, but not an access failure: {note}"
-    if (match := UNAUTHORIZED.search(text)) is not None and (hinted or match.group(0) != "Unauthorized" or status):
+    match = UNAUTHORIZED.search(text)
+    if match is None and (hinted or status is not None):
+        match = BARE_UNAUTHORIZED.search(text)
+    if match is not None:
         if EKS.search(text) is not None:
             found.add("reason", "kubernetes.authn.eks_access_entry_missing", "inferred", "a 401 from an EKS cluster")
             return 0.75, None

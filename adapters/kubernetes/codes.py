@@ -24,6 +24,13 @@ KUBERNETES_MARKERS: Final = re.compile(
     r"|unable to validate against any pod security policy|Kubernetes cluster unreachable"
     # 'The connection to the server localhost:8080 was refused - did you specify the right host or port?'
     r"|did you specify the right host or port|failed calling webhook \""
+    # apimachinery's conflict: 'Operation cannot be fulfilled on deployments.apps "x": the object has been modified'
+    # Terraform's kubernetes provider names its resources: 'kubernetes_namespace.main: Refreshing state...'
+    r"|Operation cannot be fulfilled on |\bkubernetes_[a-z0-9_]{2,60}\.[A-Za-z0-9_-]{1,100}"
+    # client-go without its GCP auth provider compiled in: 'No Auth Provider found for name "gcp"'
+    r"|[Nn]o Auth Provider found for name"
+    # the EKS console: "Your current IAM principal doesn't have access to Kubernetes objects on this cluster"
+    r"|have access to Kubernetes objects on this cluster"
 )
 
 # The local credential plugin (or auth provider) failed: the request never reached the cluster.
@@ -34,7 +41,7 @@ KUBERNETES_MARKERS: Final = re.compile(
 # OIDC auth provider: 'Unable to connect to the server: failed to refresh token: oauth2: cannot fetch token: 400 Bad Request'
 EXEC_PLUGIN: Final = re.compile(
     r"getting credentials: |exec plugin: |executable [\w./-]{1,200} (?:not found|failed)"
-    r"|[Tt]he (?:gcp|azure) auth plugin has been removed|no Auth Provider found for name"
+    r"|[Tt]he (?:gcp|azure) auth plugin has been removed|[Nn]o Auth Provider found for name"
     r"|gke-gcloud-auth-plugin(?: not found|: ?(?:command )?not found| failed)|get-token: |kubelogin failed"
     r"|failed to refresh token|unable to refresh token|cannot fetch token"
     r"|aws-iam-authenticator: (?:command )?not found|exec: \"[\w./-]{1,200}\": executable file not found"
@@ -43,15 +50,21 @@ EXEC_PLUGIN: Final = re.compile(
 # The cluster answered 401: it did not accept the credential the client sent.
 UNAUTHORIZED: Final = re.compile(
     r"You must be logged in to the server|the server has asked for the client to provide credentials"
-    r"|\"reason\": ?\"Unauthorized\"|Error from server \(Unauthorized\)|\bUnauthorized\b"
+    r"|\"reason\": ?\"Unauthorized\"|Error from server \(Unauthorized\)"
+    # Terraform's kubernetes and helm providers print the Status reason alone: "│ Error: Unauthorized"
+    r"|Error: Unauthorized\b"
 )
+# A bare "Unauthorized" (client-go's discovery log lines) counts only with a Status object or a hint.
+BARE_UNAUTHORIZED: Final = re.compile(r"\bUnauthorized\b")
 
 # An EKS cluster: its plugin, its endpoint or its ARN (an Unauthorized here is an unmapped IAM identity).
 EKS: Final = re.compile(
     r"aws eks get-token|eks get-token|\.eks\.amazonaws\.com|arn:aws[a-z-]{0,10}:eks:|aws-iam-authenticator|aws-auth\b"
-    r"|access entr(?:y|ies)|\bEKS\b|\beks\b"
+    r"|access entr(?:y|ies)|\bEKS\b|\beks\b|access to Kubernetes objects on this cluster"
 )
 GKE: Final = re.compile(r"gke-gcloud-auth-plugin|container\.googleapis\.com|\bGKE\b|\bgke_")
+# The EKS console's word for an IAM principal with no access entry
+EKS_CONSOLE: Final = re.compile(r"(?:IAM principal|IAM identity) doesn't have access to Kubernetes objects on this cluster")
 AKS: Final = re.compile(r"\.azmk8s\.io|kubelogin|\bAKS\b|in Azure\. Update role assignment|Azure does not have opinion")
 
 # Admission: a webhook, a ValidatingAdmissionPolicy, Pod Security (enforce) or PodSecurityPolicy said no.

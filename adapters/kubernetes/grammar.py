@@ -125,7 +125,9 @@ def find_status(data: Any, depth: int = 0) -> Status | None:
     if depth > _MAX_DEPTH:
         return None
     if isinstance(data, dict):
-        if data.get("kind") == "Status" and data.get("apiVersion", "v1") == "v1":
+        # kubectl -v prints the object without kind: 'server response object: [{"status": "Failure", ...}]'
+        is_status = data.get("kind") == "Status" and data.get("apiVersion", "v1") == "v1"
+        if is_status or (data.get("status") == "Failure" and isinstance(data.get("reason"), str) and "code" in data):
             details = data.get("details")
             details = details if isinstance(details, dict) else {}
             return Status(
