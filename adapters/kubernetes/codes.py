@@ -64,7 +64,9 @@ EKS: Final = re.compile(
 )
 GKE: Final = re.compile(r"gke-gcloud-auth-plugin|container\.googleapis\.com|\bGKE\b|\bgke_")
 # The EKS console's word for an IAM principal with no access entry
-EKS_CONSOLE: Final = re.compile(r"(?:IAM principal|IAM identity) doesn't have access to Kubernetes objects on this cluster")
+EKS_CONSOLE: Final = re.compile(
+    r"(?:IAM principal|IAM identity) doesn't have access to Kubernetes objects on this cluster"
+)
 AKS: Final = re.compile(r"\.azmk8s\.io|kubelogin|\bAKS\b|in Azure\. Update role assignment|Azure does not have opinion")
 
 # Admission: a webhook, a ValidatingAdmissionPolicy, Pod Security (enforce) or PodSecurityPolicy said no.
