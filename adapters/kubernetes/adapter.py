@@ -140,9 +140,12 @@ def _classify(found: FindingsBuilder, text: str, status: Status | None, hinted: 
     return 0.0, None
 
 
-def found_principal(found: FindingsBuilder) -> str | None:
-    """The principal recorded so far (an EKS user is named by an IAM ARN)."""
-    return next((str(f.value) for f in found.build() if f.field == "principal"), None)
+_AWS_PLUGINS: Final = frozenset({"aws", "aws-iam-authenticator", "heptio-authenticator-aws"})
+
+
+def _recorded(found: FindingsBuilder, key: str) -> str:
+    """A fact recorded so far, or an empty string."""
+    return next((str(f.value) for f in found.build() if f.field == key), "")
 
 
 def _add_denial(found: FindingsBuilder, denial: RbacDenial) -> None:
@@ -152,6 +155,9 @@ def _add_denial(found: FindingsBuilder, denial: RbacDenial) -> None:
     found.add("resource", denial.resource, said, denial.basis)
     found.add("api_group", denial.api_group, said, denial.basis)
     found.add("namespace", denial.namespace, said, denial.basis)
+    # Stated, not inferred from a missing namespace: a namespace the renderer cannot place must not turn
+    # a namespaced denial into a cluster-wide grant.
+    found.add("cluster_scope", "true" if denial.cluster_scope else None, said, denial.basis)
     found.add("resource_name", denial.name, said, "the object the message names")
 
 
@@ -164,8 +170,10 @@ def _add_facts(found: FindingsBuilder, text: str, status: Status | None, payload
     found.add("status_code", payload.status_code or (status.code if status else None), "reported", "the HTTP status")
     if (level := POD_SECURITY_LEVEL.search(text)) is not None:
         found.add("pod_security_level", level.group(1), "reported", "the PodSecurity message")
-    if (plugin := _PLUGIN.search(text)) is not None:
-        found.add("credential_plugin", plugin.group(1) or plugin.group(2), "reported", "the exec plugin message")
+    if (executable := _PLUGIN.search(text)) is not None:
+        found.add(
+            "credential_plugin", executable.group(1) or executable.group(2), "reported", "the exec plugin message"
+        )
     elif (named := _PLUGIN_NAMES.search(text)) is not None:
         found.add(
             "credential_plugin",
@@ -175,6 +183,8 @@ def _add_facts(found: FindingsBuilder, text: str, status: Status | None, payload
         )
     if (cluster := _EKS_CLUSTER.search(text)) is not None:
         found.add("cluster", cluster.group(1) or cluster.group(2), "reported", "the EKS cluster the paste names")
-    eks = EKS.search(text) is not None or str(found_principal(found)).startswith("arn:aws")
+    # An IAM ARN as the Kubernetes user, or the AWS CLI as the credential plugin, is EKS's
+    principal, plugin = (_recorded(found, key) for key in ("principal", "credential_plugin"))
+    eks = EKS.search(text) is not None or principal.startswith("arn:aws") or plugin in _AWS_PLUGINS
     platform = "eks" if eks else "gke" if GKE.search(text) else "aks" if AKS.search(text) else None
     found.add("platform", platform, "inferred", "the managed Kubernetes service the paste names")

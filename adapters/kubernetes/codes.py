@@ -67,7 +67,7 @@ GKE: Final = re.compile(r"gke-gcloud-auth-plugin|container\.googleapis\.com|\bGK
 EKS_CONSOLE: Final = re.compile(
     r"(?:IAM principal|IAM identity) doesn't have access to Kubernetes objects on this cluster"
 )
-AKS: Final = re.compile(r"\.azmk8s\.io|kubelogin|\bAKS\b|in Azure\. Update role assignment|Azure does not have opinion")
+AKS: Final = re.compile(r"\.azmk8s\.io|\bAKS\b|in Azure\. Update role assignment|Azure does not have opinion")
 
 # Admission: a webhook, a ValidatingAdmissionPolicy, Pod Security (enforce) or PodSecurityPolicy said no.
 # 'admission webhook "validation.gatekeeper.sh" denied the request: [require-labels] ...'

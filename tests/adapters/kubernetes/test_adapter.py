@@ -34,6 +34,7 @@ def test_cluster_scoped_denial_has_no_namespace_and_a_subresource_keeps_its_slas
     )
     assert d.reason == "kubernetes.authz.rbac_forbidden"
     assert d.facts["resource"] == "nodes/proxy" and "namespace" not in d.facts and "api_group" not in d.facts
+    assert d.facts["cluster_scope"] == "true"
 
 
 def test_pre_1_14_wording_and_non_resource_paths_are_read() -> None:
