@@ -156,3 +156,29 @@ def test_look_alikes_are_kubernetes_but_not_access_failures(text: str) -> None:
 def test_a_bare_unauthorized_is_not_claimed_without_a_hint() -> None:
     assert diagnose("Unauthorized").provider != "kubernetes"
     assert diagnose("Unauthorized", provider="kubernetes").reason == "kubernetes.authn.unauthorized"
+
+
+def test_the_adapter_answers_with_every_kubernetes_reason_of_the_taxonomy() -> None:
+    from adapters.kubernetes.adapter import CATEGORY_OF
+    from api.catalog import content_root
+    from api.taxonomy import load_taxonomy
+
+    taxonomy = load_taxonomy(content_root() / "taxonomy.yaml")
+    ours = {rid: info.category for rid, info in taxonomy.reasons.items() if info.provider == "kubernetes"}
+    assert ours == CATEGORY_OF
+
+
+def test_an_eks_console_message_and_an_aws_plugin_point_to_eks() -> None:
+    console = diagnose("Your current IAM principal doesn't have access to Kubernetes objects on this cluster")
+    assert (console.reason, console.facts["platform"]) == ("kubernetes.authn.eks_access_entry_missing", "eks")
+    plugin = diagnose(
+        "Unable to connect to the server: getting credentials: exec: executable aws failed with exit code 255"
+    )
+    assert (plugin.reason, plugin.facts["platform"]) == ("kubernetes.authn.exec_plugin_failed", "eks")
+    # the AWS CLI's own error inside the plugin's output is the AWS adapter's to read
+    expired = diagnose(
+        "An error occurred (ExpiredToken) when calling the AssumeRole operation: The security token included in "
+        "the request is expired\nUnable to connect to the server: getting credentials: exec: executable aws failed "
+        "with exit code 254"
+    )
+    assert expired.provider == "aws"
