@@ -18,10 +18,11 @@ from adapters.base import UNRECOGNISED, Adapter, Diagnosis
 from adapters.gcp.adapter import GcpAdapter
 from adapters.generic import attribute_provider
 from adapters.http.adapter import HttpAdapter
+from adapters.kubernetes.adapter import KubernetesAdapter
 from adapters.normalize import normalize
 
 _HTTP: Final = HttpAdapter()
-ADAPTERS: Final[tuple[Adapter, ...]] = (AwsAdapter(), GcpAdapter(), _HTTP)
+ADAPTERS: Final[tuple[Adapter, ...]] = (KubernetesAdapter(), AwsAdapter(), GcpAdapter(), _HTTP)
 
 ADAPTER_NAMES: Final = tuple(adapter.name for adapter in ADAPTERS)
 

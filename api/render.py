@@ -281,6 +281,9 @@ def applies(when: When, known: Mapping[str, str | int]) -> bool:
     resource_type = known.get("resource_type")
     if when.resource_type and resource_type is not None and resource_type not in when.resource_type:
         return False
+    platform = known.get("platform")
+    if when.platform and platform is not None and platform not in when.platform:
+        return False
     service = denied_service(known)
     return not (when.service and service is not None and service not in when.service)
 

@@ -23,7 +23,8 @@ _JSON = st.recursive(
 # Values that look like what readers expect, so deeper branches run too.
 _PLAUSIBLE = st.sampled_from(
     ["PERMISSION_DENIED", "IAM_PERMISSION_DENIED", "AccessDenied", 403, 7, "storage.objects.get",
-     "googleapis.com", "type.googleapis.com/google.rpc.ErrorInfo", "s3.amazonaws.com"]
+     "googleapis.com", "type.googleapis.com/google.rpc.ErrorInfo", "s3.amazonaws.com", "Status", "Forbidden",
+     "Unauthorized", 401, "v1", 'pods is forbidden: User "jane" cannot list resource "pods" in API group ""']
 )  # fmt: skip
 _VALUE = _JSON | _PLAUSIBLE
 
@@ -95,12 +96,31 @@ def _cloudtrail(value: Any) -> Any:
     )
 
 
+def _kubernetes_status(value: Any) -> Any:
+    # metav1.Status as the API server returns it; the kind and apiVersion kept right so the reader goes deep.
+    return st.fixed_dictionaries(
+        {
+            "kind": st.just("Status") | value,
+            "apiVersion": st.just("v1") | value,
+            "metadata": value,
+            "status": value,
+            "message": value,
+            "reason": value,
+            "details": value
+            | st.fixed_dictionaries({"name": value, "group": value, "kind": value, "causes": value, "uid": value}),
+            "code": value,
+        }
+    )
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     document=_google(_VALUE)
     | _audit(_VALUE)
     | _aws(_VALUE)
     | _cloudtrail(_VALUE)
+    | _kubernetes_status(_VALUE)
+    | st.fixed_dictionaries({"items": st.lists(_kubernetes_status(_VALUE), max_size=2)})
     | st.lists(_audit(_VALUE), max_size=2)
 )
 def test_any_json_values_in_provider_shaped_documents_never_raise(document: Any) -> None:

@@ -1,4 +1,4 @@
-"""Run command blocks with the real `aws` and `gcloud`, offline, and classify every call they make.
+"""Run command blocks with the real `aws`, `gcloud` and `kubectl`, offline, and classify every call they make.
 
 Each block that calls a cloud CLI runs under `bash -c` in its own scratch folder, with stdin at end of
 file and a PATH of two folders: shims for the cloud CLIs (tests/commands/_shim.py) and links to a
@@ -16,6 +16,13 @@ Offline, no credentials, dead endpoint: fake AWS keys, AWS_ENDPOINT_URL=http://1
 listens there), an empty gcloud configuration (no account), metadata servers off. Where `unshare -n`
 works (root, as in CI), the blocks and the resident CLIs also run in a network namespace of their own
 with no interface up, so not even a mistake could reach a network.
+
+kubectl (Debian's, the Cloud SDK's /usr/bin/kubectl) runs as a binary through the shim with a kubeconfig
+of its own (KUBECONFIG): one context whose server is https://127.0.0.1:9 (the discard port, so a call that
+needs the API server fails at once with "connection refused") and a dummy token that is nobody's. Its own
+parser rejects an unknown command or flag before any request; `kubectl config view` works fully offline.
+kubectl validates a Role's verbs and resources only after API discovery, which needs a server: the
+semantic check (tests/commands/semantic.py, `kubernetes_rule`) holds those to the denied verb and resource.
 
 A call is `parsed` when the CLI got as far as wanting the network or credentials, `refused` when its
 own parser or validator rejected the arguments, `data` when it failed only on a value an earlier call
@@ -46,8 +53,22 @@ from typing import Final, Literal
 from tests.commands import shell
 
 HERE: Final = Path(__file__).resolve().parent
-CLOUD_CLIS: Final = ("aws", "gcloud", "gsutil", "bq")
-RESIDENT: Final = ("aws", "gcloud")  # gsutil and bq (unused today) run as binaries, through the shim
+CLOUD_CLIS: Final = ("aws", "gcloud", "gsutil", "bq", "kubectl")
+RESIDENT: Final = ("aws", "gcloud")  # gsutil, bq and kubectl run as binaries, through the shim
+# kubectl's offline kubeconfig: a cluster at the discard port and a dummy token (not a credential of anyone)
+OFFLINE_KUBECONFIG: Final = """apiVersion: v1
+kind: Config
+clusters:
+- name: offline
+  cluster: {server: "https://127.0.0.1:9", insecure-skip-tls-verify: true}
+users:
+- name: offline
+  user: {token: offline-check}
+contexts:
+- name: offline
+  context: {cluster: offline, user: offline, namespace: default}
+current-context: offline
+"""
 LOCAL_TOOLS: Final = (
     "jq", "python3", "sed", "awk", "grep", "cat", "head", "tail", "tr", "cut", "sort", "uniq", "base64",
     "date", "mktemp", "rm", "tee", "xargs", "env", "sleep", "wc", "printf", "echo", "true", "false",
@@ -211,6 +232,8 @@ def classify(tool: str, argv: Sequence[str], code: int, stderr: str) -> tuple[Ve
         return "loop", first
     if code == 0:
         return "parsed", ""
+    if tool == "kubectl":
+        return _classify_kubectl(stderr, first)
     if tool == "aws":
         if any(marker in stderr for marker in AWS_PARSED) or (code == 1 and not stderr.strip()):
             return "parsed", first  # exit 1, silent: `aws configure get` of an unset value
@@ -228,6 +251,31 @@ def classify(tool: str, argv: Sequence[str], code: int, stderr: str) -> tuple[Ve
         return "data", first
     if code == 2 or any(marker in stderr for marker in GCLOUD_REFUSED):
         return "refused", first
+    return "unknown", first
+
+
+# kubectl reached for the API server (the discard port refuses at once; without a network, unreachable)
+KUBECTL_PARSED: Final = (
+    "was refused", "connection refused", "dial tcp", "network is unreachable", "Unable to connect to the server",
+    "couldn't get current server API group list",
+)  # fmt: skip
+# kubectl's own parser or validator said no, before any request
+KUBECTL_REFUSED: Final = (
+    "unknown flag", "unknown shorthand flag", "unknown command", "flag needs an argument", "invalid argument",
+    "required flag", "accepts ", "error: unknown", "must specify", "error: invalid", "is not a valid",
+    "error parsing jsonpath", "error: exactly one",
+)  # fmt: skip
+# a value an earlier step writes (a manifest file) that is absent offline
+KUBECTL_DATA: Final = ("does not exist", "no such file or directory")
+
+
+def _classify_kubectl(stderr: str, first: str) -> tuple[Verdict, str]:
+    if any(marker in stderr for marker in KUBECTL_REFUSED):
+        return "refused", first
+    if any(marker in stderr for marker in KUBECTL_PARSED):
+        return "parsed", first
+    if any(marker in stderr for marker in KUBECTL_DATA):
+        return "data", first
     return "unknown", first
 
 
@@ -267,6 +315,8 @@ class Session:
         self.gcloud_config.mkdir()
         self.home = self.tmp / "home"
         self.home.mkdir()
+        self.kubeconfig = self.tmp / "kubeconfig"
+        self.kubeconfig.write_text(OFFLINE_KUBECONFIG, encoding="utf-8")
         self.residents: list[subprocess.Popen[str]] = []
         self.sockets: dict[tuple[int, str], Path] = {}  # (worker slot, tool) -> its resident's socket
         self.slots: queue.Queue[int] = queue.Queue()
@@ -281,6 +331,7 @@ class Session:
         env = dict(FAKE_ENV)
         env["CLOUDSDK_CONFIG"] = str(self.gcloud_config)
         env["HOME"] = str(self.home)
+        env["KUBECONFIG"] = str(self.kubeconfig)
         return env
 
     def _make_path(self) -> None:

@@ -311,6 +311,52 @@ def test_a_grant_or_policy_edit_on_another_service_is_caught(catalog: Catalog) -
     )
 
 
+def test_no_command_is_refused_by_kubectl(outcome: checks.Outcome) -> None:
+    _hold(outcome, "refused_kubectl")
+
+
+def test_kubernetes_rules_and_checks_name_the_denied_verb_and_resource(outcome: checks.Outcome) -> None:
+    _hold(outcome, "kubernetes_rule")
+
+
+def test_kubectl_refuses_an_unknown_command_or_flag_and_parses_a_right_one() -> None:
+    _need("kubectl")
+    can_i = "kubectl auth can-i create pods --subresource=exec -n prod --as system:serviceaccount:ci:deployer"
+    assert _verdicts(can_i, "kubernetes") == [("kubectl", "parsed")]
+    assert _verdicts(f"{can_i} --bogus", "kubernetes") == [("kubectl", "refused")]
+    assert _verdicts("kubectl auth whoamii", "kubernetes") == [("kubectl", "refused")]
+    role = "kubectl create role create-pods-exec --verb=create --resource=pods/exec -n prod"
+    assert _verdicts(role, "kubernetes") == [("kubectl", "parsed")]
+    assert _verdicts(role.replace("--verb", "--verbs"), "kubernetes") == [("kubectl", "refused")]
+    # fully offline: the check's own kubeconfig, whose token kubectl prints redacted
+    assert _verdicts("kubectl config view --minify", "kubernetes") == [("kubectl", "parsed")]
+
+
+def test_a_kubernetes_rule_for_another_verb_or_resource_is_caught(catalog: Catalog) -> None:
+    facts = {"action": "create", "resource": "pods/exec", "namespace": "prod"}
+    entry = "kubernetes.authz.rbac_forbidden"
+    for command, expected in (
+        ("kubectl create role r --verb=create --resource=pods/exec -n prod", False),
+        ("kubectl create role r --verb=get --resource=pods/exec -n prod", True),
+        ("kubectl create role r --verb=create --resource=pods -n prod", True),
+        ("kubectl create role r --verb=creat --resource=pods/exec -n prod", True),
+        ("kubectl auth can-i create pods --subresource=exec -n prod --as jane", False),
+        ("kubectl auth can-i create pods -n prod --as jane", True),
+        ("kubectl auth can-i get pods --subresource=exec -n prod --as jane", True),
+    ):
+        item = _item(command, entry, facts=facts, changes=True)
+        assert ("kubernetes_rule" in _problems(item, catalog)) is expected, command
+
+
+def test_a_kubectl_write_must_be_marked_and_a_dry_run_need_not(catalog: Catalog) -> None:
+    entry = "kubernetes.authz.rbac_forbidden"
+    assert "unmarked_change" in _problems(
+        _item("kubectl create rolebinding b --role=r --user=jane -n x", entry), catalog
+    )
+    dry = "kubectl label --dry-run=server --overwrite namespace x pod-security.kubernetes.io/enforce=restricted"
+    assert "unmarked_change" not in _problems(_item(dry, entry), catalog)
+
+
 def test_a_gcp_role_without_the_permission_or_an_admin_one_is_caught(catalog: Catalog) -> None:
     facts = {"permission": "secretmanager.versions.access"}
     grant = "gcloud secrets add-iam-policy-binding db-pass --project=p --member=user:a@example.com --role={}"
