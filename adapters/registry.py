@@ -13,12 +13,13 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from adapters.aws.adapter import AwsAdapter
+from adapters.azure.adapter import AzureAdapter
 from adapters.base import UNRECOGNISED, Adapter, Diagnosis
 from adapters.gcp.adapter import GcpAdapter
 from adapters.http.adapter import HttpAdapter
 from adapters.normalize import normalize
 
-ADAPTERS: Final[tuple[Adapter, ...]] = (AwsAdapter(), GcpAdapter(), HttpAdapter())
+ADAPTERS: Final[tuple[Adapter, ...]] = (AwsAdapter(), GcpAdapter(), AzureAdapter(), HttpAdapter())
 
 ADAPTER_NAMES: Final = tuple(adapter.name for adapter in ADAPTERS)
 
