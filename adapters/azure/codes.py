@@ -109,7 +109,9 @@ AADSTS: Final[dict[str, str | None]] = {
     "50057": "azure.authn.invalid_credentials",  # The user account is disabled
     "500011": "azure.authn.invalid_credentials",  # The resource principal ... was not found in the tenant
     "700024": "azure.authn.invalid_credentials",  # Client assertion is not within its valid time range
-    "50013": "azure.authn.invalid_credentials",  # Assertion failed signature validation / expired
+    "50013": "azure.authn.invalid_credentials",
+    "50012": "azure.authn.invalid_credentials",  # Invalid client secret is provided (ADAL era)
+    "70002": "azure.authn.invalid_credentials",  # Error validating credentials  # Assertion failed signature validation / expired
     "7000218": "azure.authn.invalid_credentials",  # The request body must contain client_assertion or client_secret
     # expired: a secret past its end date, a refresh token past its lifetime
     "7000222": "azure.authn.expired_credentials",  # The provided client secret keys ... are expired
@@ -124,7 +126,9 @@ AADSTS: Final[dict[str, str | None]] = {
     "700213": "azure.authn.federated_credential_mismatch",  # No matching federated identity record found for presented assertion subject
     "700211": "azure.authn.federated_credential_mismatch",  # No matching federated identity record found for presented assertion issuer
     "700212": "azure.authn.federated_credential_mismatch",  # No matching federated identity record found for presented assertion audience
-    "700223": "azure.authn.federated_credential_mismatch",  # The claims matching expression ... did not match
+    "700223": "azure.authn.federated_credential_mismatch",
+    "7002137": "azure.authn.federated_credential_mismatch",  # ... assertion subject (Agents SDK / managed identity FIC)
+    "7002138": "azure.authn.federated_credential_mismatch",  # subject matches only case-insensitively  # The claims matching expression ... did not match
     # a user must do something: MFA, Conditional Access, consent
     "50076": "azure.authn.interaction_required",  # you must use multi-factor authentication
     "50079": "azure.authn.interaction_required",  # user is required to enroll in MFA
@@ -160,7 +164,13 @@ PHRASES: Final[tuple[tuple[re.Pattern[str], str], ...]] = tuple(
         # the linked scope(s) '/subscriptions/...' (respectively) or the linked scope(s) are invalid."
         (r"on the linked scope", "azure.authz.linked_authorization_failed"),
         # "Resource 'kv-demo' was disallowed by policy. Policy identifiers: '[{...}]'."
-        (r"was disallowed by policy|disallowed by Azure|Policy identifiers: ", "azure.authz.azure_policy"),
+        # also "The resource action 'Microsoft.Network/publicIpAddresses/write' is disallowed by one or more
+        # policies. Policy identifier(s): '/subscriptions/{guid}/providers/Microsoft.Authorization/policyDefinitions/x'."
+        (
+            r"was disallowed by policy|disallowed by Azure|Policy identifiers: |is disallowed by one or more policies"
+            r"|Policy identifier\(s\)",
+            "azure.authz.azure_policy",
+        ),
         # "The access token is from the wrong issuer 'https://sts.windows.net/72f9.../'. It must match
         # the tenant 'https://sts.windows.net/1a2b.../' associated with this subscription."
         (r"token is from the wrong issuer|must match the tenant", "azure.authn.wrong_tenant"),
@@ -198,7 +208,13 @@ PHRASES: Final[tuple[tuple[re.Pattern[str], str], ...]] = tuple(
         # Key Vault RBAC: "Caller is not authorized to perform action on resource."
         (r"Caller is not authorized to perform action on resource", "azure.authz.data_plane_denied"),
         # ARM: "The client '...' with object id '...' does not have authorization to perform action ..."
-        (r"does not have authorization to perform action", "azure.authz.rbac_denied"),
+        # ... "does not have authorization or an ABAC condition not fulfilled to perform action ..."; deployments:
+        # "Authorization failed for template resource '...' ... does not have permission to perform action '...' at scope"
+        (
+            r"does not have authorization (?:or an ABAC condition not fulfilled )?to perform action"
+            r"|does not have permission to perform action '",
+            "azure.authz.rbac_denied",
+        ),
         # "The access token expiry UTC time '3/28/2023 9:54:07 AM' is earlier than current UTC time"
         (
             r"token expiry UTC time|[Tt]he access token has expired|Lifetime validation failed, the token is expired",
@@ -231,7 +247,7 @@ AZURE_MARKERS: Final = re.compile(
     r"|Microsoft\.Authorization/|/providers/Microsoft\.|x-ms-request-id|x-ms-correlation-request-id"
     r"|x-ms-error-code|azure\.core\.exceptions|Azure\.RequestFailedException|RequestFailedException"
     r"|azcore\.ResponseError|com\.azure\.|azure-sdk-for|DefaultAzureCredential|ManagedIdentityCredential"
-    r"|AzureCliCredential|ClientSecretCredential|WorkloadIdentityCredential|CredentialUnavailableError"
+    r"|does not have permission to perform action 'Microsoft\.|AzureCliCredential|ClientSecretCredential|WorkloadIdentityCredential|CredentialUnavailableError"
     r"|ClientAuthenticationError|az login|azurerm|does not have authorization to perform action"
     r"|AuthorizationFailed|LinkedAuthorizationFailed|RequestDisallowedByPolicy|InvalidAuthenticationToken"
     r"|ExpiredAuthenticationToken|AuthorizationPermissionMismatch|KeyBasedAuthenticationNotPermitted"

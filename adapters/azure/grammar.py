@@ -20,10 +20,12 @@ _CLIENT = re.compile(r"The client (?:'([^'\s]{1,256})' )?with object id '([^'\s]
 # "... perform action 'Microsoft.Storage/storageAccounts/listKeys/action' on scope '/subscriptions/...'"
 _ACTION = re.compile(r"perform action '([^'\s]{1,256})'")
 # "over scope '/subscriptions/0b1f.../resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/sa'"
-_SCOPE = re.compile(r"(?:over|on) scope '([^'\s]{1,1024})'")
+# "... at scope '/subscriptions/.../providers/Microsoft.Authorization/roleAssignments/<guid>'" (template deployments)
+_SCOPE = re.compile(r"(?:over|on|at) scope '([^'\s]{1,1024})'")
 # "however, it does not have permission to perform action(s) 'Microsoft.Network/virtualNetworks/subnets/join/action'
 # on the linked scope(s) '/subscriptions/.../subnets/default' (respectively) or the linked scope(s) are invalid."
-_LINKED = re.compile(r"perform action\(s\) '([^'\s]{1,1024})' on the linked scope\(s\) '([^'\s]{1,2048})'")
+# (older messages say "perform action 'Microsoft.Network/networkSecurityGroups/join/action' on the linked scope(s)")
+_LINKED = re.compile(r"perform action(?:\(s\))? '([^'\s]{1,1024})' on the linked scope\(s\) '([^'\s]{1,2048})'")
 # "because of the deny assignment with name 'System deny assignment created by Azure Databricks /subscriptions/...'
 # and Id 'bb83c1f70be4470981c82dbd01457724' at scope '/subscriptions/.../resourceGroups/databricks-rg-x'"
 _DENY = re.compile(r"deny assignment with name '([^']{1,512})' and Id '([^'\s]{1,128})'")
@@ -105,9 +107,9 @@ _VAULT_URL = re.compile(r"https://([A-Za-z0-9-]{3,24})\.vault\.azure\.net(/[^\s'
 _STATUS = re.compile(r"(?:\bStatus(?:Code)?[=:] {0,2}|\bRESPONSE |[Ss]tatus code:? )(4\d\d)\b")
 # Error codes as printed: az "(AuthorizationFailed) The client ..." and "Code: AuthorizationFailed", .NET
 # "ErrorCode: AuthorizationPermissionMismatch", Go "ERROR CODE: AuthorizationFailed", autorest/Terraform
-# 'Code="AuthorizationFailed"', raw JSON '"code": "InvalidAuthenticationToken"', 'InnerError={"code":"ForbiddenByPolicy"}'
+# 'Code="AuthorizationFailed"', VS Code Azure extensions "Error type: ExpiredAuthenticationToken", raw JSON '"code": "InvalidAuthenticationToken"', 'InnerError={"code":"ForbiddenByPolicy"}'
 _CODE = re.compile(
-    r"(?:\b[Cc]ode[=:] {0,2}\\?\"?|\bERROR CODE: |\bErrorCode ?[=:] {0,2}\"?|\"(?:code|Code)\\?\": {0,2}\\?\"|^\()([A-Z][A-Za-z]{2,60})\b",
+    r"(?:\b[Cc]ode[=:] {0,2}\\?\"?|\bERROR CODE: |\bError type: |\bErrorCode ?[=:] {0,2}\"?|\"(?:code|Code)\\?\": {0,2}\\?\"|^\()([A-Z][A-Za-z]{2,60})\b",
     re.MULTILINE,
 )
 
