@@ -191,7 +191,7 @@ PHRASES: Final[tuple[tuple[re.Pattern[str], str], ...]] = tuple(
         # sentence ends there; the permission variant is matched above)
         (r"This request is not authorized to perform this operation\.", "azure.authz.network_rules"),
         # "Key based authentication is not permitted on this storage account."
-        (r"Key based authentication is not permitted", "azure.authn.key_auth_disabled"),
+        (r"[Kk]ey[ -][Bb]ased authentication is not permitted", "azure.authn.key_auth_disabled"),
         # Cosmos DB: "Local Authorization is disabled. Use an AAD token to authorize all requests."
         (
             r"Local Authorization is disabled|[Ll]ocal authentication (?:methods )?(?:is|are) disabled",
@@ -252,7 +252,7 @@ AZURE_MARKERS: Final = re.compile(
     r"|AuthorizationFailed|LinkedAuthorizationFailed|RequestDisallowedByPolicy|InvalidAuthenticationToken"
     r"|ExpiredAuthenticationToken|AuthorizationPermissionMismatch|KeyBasedAuthenticationNotPermitted"
     r"|ForbiddenByRbac|ForbiddenByPolicy|ForbiddenByFirewall|ForbiddenByConnection|DenyAssignmentAuthorizationFailed"
-    r"|permission on key vault|Cosmos DB|claim\(s\) are required|Local Authorization is disabled"
+    r"|permission on key vault|[Kk]ey[ -][Bb]ased authentication is not permitted|token expiry UTC time|Cosmos DB|claim\(s\) are required|Local Authorization is disabled"
     r"|This request is not authorized to perform this operation|Server failed to authenticate the request"
     r"|The client '[^']{1,200}' with object id|Caller is not authorized to perform action on resource"
     r"|Azure Resource Manager|\bMicrosoft\.[A-Z][A-Za-z]{1,40}/[a-zA-Z]{2,60}/|azure\.identity|Azure\.Identity"

@@ -104,7 +104,8 @@ _STORAGE_URL = re.compile(
 _VAULT_URL = re.compile(r"https://([A-Za-z0-9-]{3,24})\.vault\.azure\.net(/[^\s'\"?<>]{0,512})?")
 # HTTP status in SDK renderings: "Status: 403 (This request is not authorized...)" (.NET), "RESPONSE 403: 403
 # Forbidden" (Go azcore), "StatusCode=403" (autorest, Terraform), "Status code 403" (Java), "(403)"
-_STATUS = re.compile(r"(?:\bStatus(?:Code)?[=:] {0,2}|\bRESPONSE |[Ss]tatus code:? )(4\d\d)\b")
+# ... and az --debug: "cli.azure.cli.core.sdk.policies: Response status: 403"
+_STATUS = re.compile(r"(?:\bStatus(?:Code)?[=:] {0,2}|\bRESPONSE |[Ss]tatus code:? |Response status: )(4\d\d)\b")
 # Error codes as printed: az "(AuthorizationFailed) The client ..." and "Code: AuthorizationFailed", .NET
 # "ErrorCode: AuthorizationPermissionMismatch", Go "ERROR CODE: AuthorizationFailed", autorest/Terraform
 # 'Code="AuthorizationFailed"', VS Code Azure extensions "Error type: ExpiredAuthenticationToken", raw JSON '"code": "InvalidAuthenticationToken"', 'InnerError={"code":"ForbiddenByPolicy"}'
