@@ -73,6 +73,7 @@ CODES: Final[dict[str, str | None]] = {
     "NoRegisteredProviderFound": None,
     "InvalidResourceNamespace": None,
     "ContainerAlreadyExists": None,
+    "RoleAssignmentExists": None,
     "BadRequest": None,
 }
 
@@ -91,7 +92,7 @@ NOT_ACCESS_KIND: Final[dict[str, str]] = {
     "ParentResourceNotFound": "not_found", "NotFound": "not_found", "BlobNotFound": "not_found",
     "ContainerNotFound": "not_found", "SecretNotFound": "not_found", "KeyNotFound": "not_found",
     "VaultNotFound": "not_found", "Conflict": "conflict", "ResourceExists": "conflict",
-    "ContainerAlreadyExists": "conflict", "MissingSubscriptionRegistration": "provider_not_registered",
+    "ContainerAlreadyExists": "conflict", "RoleAssignmentExists": "conflict", "MissingSubscriptionRegistration": "provider_not_registered",
     "NoRegisteredProviderFound": "provider_not_registered",
 }  # fmt: skip
 
@@ -229,6 +230,9 @@ PHRASES: Final[tuple[tuple[re.Pattern[str], str], ...]] = tuple(
             r"|ManagedIdentityCredential authentication unavailable",
             "azure.authn.missing_credentials",
         ),
+        # "AADSTS53003: Access has been blocked by Conditional Access policies. The access policy does not allow
+        # token issuance." (also without the code, and with other 53xxx numbers)
+        (r"blocked by [Cc]onditional [Aa]ccess", "azure.authn.interaction_required"),
         # "Authentication failed. The 'Authorization' header is missing."
         (r"'Authorization' header is missing", "azure.authn.missing_credentials"),
         # Storage: "Server failed to authenticate the request. Make sure the value of Authorization header
@@ -248,7 +252,8 @@ AZURE_MARKERS: Final = re.compile(
     r"|x-ms-error-code|azure\.core\.exceptions|Azure\.RequestFailedException|RequestFailedException"
     r"|azcore\.ResponseError|com\.azure\.|azure-sdk-for|DefaultAzureCredential|ManagedIdentityCredential"
     r"|does not have permission to perform action 'Microsoft\.|AzureCliCredential|ClientSecretCredential|WorkloadIdentityCredential|CredentialUnavailableError"
-    r"|ClientAuthenticationError|az login|azurerm|does not have authorization to perform action"
+    r"|ClientAuthenticationError|ResourceExistsError|ResourceNotFoundError|HttpResponseError|blocked by Conditional Access"
+    r"|az login|azurerm|does not have authorization to perform action"
     r"|AuthorizationFailed|LinkedAuthorizationFailed|RequestDisallowedByPolicy|InvalidAuthenticationToken"
     r"|ExpiredAuthenticationToken|AuthorizationPermissionMismatch|KeyBasedAuthenticationNotPermitted"
     r"|ForbiddenByRbac|ForbiddenByPolicy|ForbiddenByFirewall|ForbiddenByConnection|DenyAssignmentAuthorizationFailed"

@@ -94,7 +94,7 @@ _CORRELATION = re.compile(
 )
 # "x-ms-request-id: 'f0e1...'", "RequestId:9a3b...-001e-0075-...\nTime:2024-..." (Storage), "Trace ID: ..." (Entra)
 _REQUEST = re.compile(
-    r"(?:x-ms-request-id|RequestId|[Rr]equest ID|Trace ID|requestId)['\"]?[:=]? {0,2}['\"]?(" + _GUID + ")"
+    r"(?:x-ms-request-id|RequestId|[Rr]equest I[Dd]|Trace ID|requestId)['\"]?[:=]? {0,2}['\"]?(" + _GUID + ")"
 )
 # Storage accounts by their endpoint: "https://mystorage.blob.core.windows.net/container/blob.txt"
 _STORAGE_URL = re.compile(
@@ -129,9 +129,14 @@ class AzureFacts:
             self.basis[key] = basis
 
 
+# azure-core and az print "ERROR: (InvalidAuthenticationToken) The received ...", "ResourceExistsError:
+# (OperationNotAllowed) Operation could not be completed ...", "HttpResponseError: (AuthorizationFailed) The client"
+_PAREN_CODE = re.compile(r"\b[A-Za-z]{2,60}: \(([A-Z][A-Za-z]{2,60})\) ")
+
+
 def codes_in(text: str) -> list[str]:
     """Return the error codes the text prints, in order."""
-    return [match.group(1) for match in _CODE.finditer(text)]
+    return [match.group(1) for match in _CODE.finditer(text)] + [m.group(1) for m in _PAREN_CODE.finditer(text)]
 
 
 def aadsts_codes(text: str) -> list[str]:
