@@ -28,6 +28,9 @@ _ROLE_TABLE: Final[tuple[tuple[re.Pattern[str], str], ...]] = tuple(
         (r"Microsoft\.Storage/storageAccounts/tableServices/tables/entities/read", "Storage Table Data Reader"),
         (r"Microsoft\.Storage/storageAccounts/tableServices/[a-z/]{1,60}", "Storage Table Data Contributor"),
         (r"Microsoft\.Storage/storageAccounts/listKeys/action", "Reader and Data Access"),
+        # Roles narrower than Reader for a read they hold
+        (r"Microsoft\.ContainerRegistry/registries/pull/read", "AcrPull"),
+        (r"Microsoft\.ContainerRegistry/registries/push/write", "AcrPush"),
         # Any other read (control plane): Reader
         (r"Microsoft\.[A-Za-z]{1,60}/[A-Za-z/]{0,200}/read", "Reader"),
         (r"Microsoft\.Storage/storageAccounts/[A-Za-z/]{1,80}", "Storage Account Contributor"),
@@ -40,8 +43,6 @@ _ROLE_TABLE: Final[tuple[tuple[re.Pattern[str], str], ...]] = tuple(
         (r"Microsoft\.KeyVault/vaults/certificates/[A-Za-z/]{1,60}", "Key Vault Certificates Officer"),
         (r"Microsoft\.KeyVault/vaults/[A-Za-z/]{1,60}", "Key Vault Contributor"),
         # Registries, clusters, networks, compute, web
-        (r"Microsoft\.ContainerRegistry/registries/pull/read", "AcrPull"),
-        (r"Microsoft\.ContainerRegistry/registries/push/write", "AcrPush"),
         (r"Microsoft\.ContainerService/managedClusters/listClusterUserCredential/action",
          "Azure Kubernetes Service Cluster User Role"),
         (r"Microsoft\.Network/[A-Za-z/]{1,120}", "Network Contributor"),
