@@ -14,6 +14,8 @@ import re
 from collections.abc import Mapping
 from typing import Final
 
+from adapters.azure.derive import azure_derived
+
 # arn:aws:sts::123456789012:assumed-role/Deploy/session-name
 _ASSUMED_ROLE = re.compile(r"^arn:(aws[a-z-]{0,10}):sts::(\d{12}):assumed-role/([\w+=,.@-]{1,64})/[^\s]{1,128}$")
 # arn:aws:iam::123456789012:role/path/to/Name, arn:aws:iam::123456789012:user/Name
@@ -152,6 +154,9 @@ DERIVED_KEYS: Final = (
     "service_account_email", "location", "key_ring", "crypto_key", "repository", "run_service", "dataset",
     "object_name", "folder", "organization", "billing_account", "service_account_subject", "binding_subject",
     "can_i_resource", "subresource", "rbac_role_name", "non_resource_url",
+    # Azure (adapters/azure/derive.py)
+    "azure_role", "linked_role", "scope", "first_linked_scope", "policy_assignment_scope", "policy_assignment_name",
+    "policy_definition_name", "policy_definition_kind",
 )  # fmt: skip
 
 # Which stated fact each derived value comes from: the `basis` of its finding.
@@ -166,6 +171,13 @@ DERIVED_FROM: Final[dict[str, str]] = {
     "inline_policy_name": "action",
     "statement_id": "action",
     "policy_principal": "principal",
+    "azure_role": "action",
+    "linked_role": "linked_action",
+    "first_linked_scope": "linked_scope",
+    "policy_assignment_scope": "policy_assignment",
+    "policy_assignment_name": "policy_assignment",
+    "policy_definition_name": "policy_definition",
+    "policy_definition_kind": "policy_definition",
 }
 
 
@@ -178,6 +190,7 @@ def derived_facts(facts: Mapping[str, str | int]) -> dict[str, str]:
     derived.update(_aws_resource(resource))
     derived.update(_gcp_derived(facts, principal, resource))
     derived.update(_kubernetes_derived(facts, principal, resource))
+    derived.update(azure_derived(facts))
     policy_arn = str(facts.get("policy_arn", ""))
     if policy_arn.startswith("arn:") and "/" in policy_arn:
         derived["policy_id"] = policy_arn.rsplit("/", 1)[1]

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from adapters.aws.adapter import AwsAdapter
+from adapters.azure.adapter import AzureAdapter
 from adapters.base import UNRECOGNISED, Adapter, Diagnosis
 from adapters.gcp.adapter import GcpAdapter
 from adapters.generic import attribute_provider
@@ -22,7 +23,7 @@ from adapters.kubernetes.adapter import KubernetesAdapter
 from adapters.normalize import normalize
 
 _HTTP: Final = HttpAdapter()
-ADAPTERS: Final[tuple[Adapter, ...]] = (KubernetesAdapter(), AwsAdapter(), GcpAdapter(), _HTTP)
+ADAPTERS: Final[tuple[Adapter, ...]] = (KubernetesAdapter(), AwsAdapter(), GcpAdapter(), AzureAdapter(), _HTTP)
 
 ADAPTER_NAMES: Final = tuple(adapter.name for adapter in ADAPTERS)
 

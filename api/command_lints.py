@@ -43,6 +43,16 @@ _GCLOUD_WRITE_WORDS: Final = frozenset(
 )  # fmt: skip
 
 
+# az <group> <subgroup> <command>: the command words that write (login writes the token cache).
+_AZ_INVOCATION = re.compile(r"(?:^|[\s;&|(])az((?:\s+[a-z][a-z0-9-]{0,60}){1,5})")
+_AZ_WRITE_WORDS: Final = frozenset(
+    {
+        "create", "delete", "update", "set", "add", "remove", "login", "logout", "reset", "assign", "set-policy",
+        "delete-policy", "purge", "regenerate-key", "renew", "admin-consent", "grant", "import", "restore",
+    }
+)  # fmt: skip
+
+
 def quoted_placeholders(command: str) -> list[str]:
     """Return the placeholders that sit inside quotes or after a heredoc opener (not one shell word)."""
     found: list[str] = []
@@ -85,4 +95,10 @@ def state_change(command: str) -> str | None:
         tool, words = match.group(1), match.group(2).split()
         if any(word in _GCLOUD_WRITE_WORDS for word in words):
             return f"{tool} {' '.join(words)}"
+    for match in _AZ_INVOCATION.finditer(command):
+        words = match.group(1).split()
+        if any(word in _AZ_WRITE_WORDS for word in words):
+            return f"az {' '.join(words)}"
+        if words[:1] == ["rest"] and re.search(r"--method\s+(?:put|post|patch|delete)\b", command, re.IGNORECASE):
+            return "az rest"
     return None

@@ -53,9 +53,9 @@ def run(cli: bool = True, lint: bool = True) -> Outcome:
         skipped["shellcheck"] = "shellcheck is not installed (Debian package shellcheck; .ci/run installs it)"
     results = None
     if not cli:
-        skipped.update({tool: "not run (cli=False)" for tool in ("aws", "gcloud", "kubectl")})
+        skipped.update({tool: "not run (cli=False)" for tool in ("aws", "gcloud", "kubectl", "az")})
     else:
-        for tool in ("aws", "gcloud", "kubectl"):
+        for tool in ("aws", "gcloud", "kubectl", "az"):
             if reason := clis.missing_reason(tool):
                 skipped[tool] = reason
         started = time.monotonic()
@@ -107,6 +107,7 @@ MEASURES: Final = (
     Measure("refused_aws", "commands the aws CLI refuses", _refused("aws"), 0, needs="aws"),
     Measure("refused_gcloud", "commands gcloud refuses", _refused("gcloud"), 0, needs="gcloud"),
     Measure("refused_kubectl", "commands kubectl refuses", _refused("kubectl"), 0, needs="kubectl"),
+    Measure("refused_az", "commands az refuses", _refused("az"), 0, needs="az"),
     Measure("shellcheck", "commands with shellcheck errors or warnings", _shellcheck, 0, needs="shellcheck"),
     Measure("service", "service mismatches", _problem("service"), 0),
     Measure(

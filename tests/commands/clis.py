@@ -1,4 +1,4 @@
-"""Run command blocks with the real `aws`, `gcloud` and `kubectl`, offline, and classify every call they make.
+"""Run command blocks with the real `aws`, `gcloud`, `kubectl` and `az`, offline, and classify every call they make.
 
 Each block that calls a cloud CLI runs under `bash -c` in its own scratch folder, with stdin at end of
 file and a PATH of two folders: shims for the cloud CLIs (tests/commands/_shim.py) and links to a
@@ -11,6 +11,12 @@ The shims hand every call to the real CLI kept resident (tests/commands/_residen
 CLIDriver, gcloud's own calliope CLI, on the block's own stdin/stdout/stderr), so a block behaves as it
 would with the binaries, and 1,400 calls take seconds instead of the ~0.5 s start-up each. The
 WHYDENIED_CHECK_CLI=literal environment variable runs the binaries themselves instead (slow).
+
+`az` (azure-cli from PyPI) conflicts with the project's dependencies, so it lives in its own virtualenv
+(AZURE_CLI_VENV, /var/cache/whydenied/azure-cli unless WHYDENIED_AZURE_CLI says otherwise; .ci/run
+installs it) and runs as a binary through the shim, each block with an empty AZURE_CONFIG_DIR (no
+account) and an HTTPS proxy on the discard port: az parses and validates its arguments, then stops at
+"Please run 'az login'" (or, for `az login` itself, at the dead proxy) without reaching any network.
 
 Offline, no credentials, dead endpoint: fake AWS keys, AWS_ENDPOINT_URL=http://127.0.0.1:9 (nothing
 listens there), an empty gcloud configuration (no account), metadata servers off. Where `unshare -n`
@@ -53,7 +59,8 @@ from typing import Final, Literal
 from tests.commands import shell
 
 HERE: Final = Path(__file__).resolve().parent
-CLOUD_CLIS: Final = ("aws", "gcloud", "gsutil", "bq", "kubectl")
+CLOUD_CLIS: Final = ("aws", "gcloud", "gsutil", "bq", "kubectl", "az")
+AZURE_CLI_VENV: Final = Path(os.environ.get("WHYDENIED_AZURE_CLI", "/var/cache/whydenied/azure-cli"))
 RESIDENT: Final = ("aws", "gcloud")  # gsutil, bq and kubectl run as binaries, through the shim
 # kubectl's offline kubeconfig: a cluster at the discard port and a dummy token (not a credential of anyone)
 OFFLINE_KUBECONFIG: Final = """apiVersion: v1
@@ -100,6 +107,15 @@ FAKE_ENV: Final[dict[str, str]] = {
     "GCE_METADATA_IP": "127.0.0.1:9",
     "LANG": "C.UTF-8",
     "LC_ALL": "C.UTF-8",
+    "AZURE_CORE_COLLECT_TELEMETRY": "false",
+    "AZURE_CORE_NO_COLOR": "true",
+    "AZURE_CORE_SURVEY_MESSAGE": "false",
+}
+# Only az sees these (its wrapper sets them): every request it would send dies at the discard port.
+AZ_OFFLINE_ENV: Final[dict[str, str]] = {
+    "HTTPS_PROXY": "http://127.0.0.1:9",
+    "HTTP_PROXY": "http://127.0.0.1:9",
+    "NO_PROXY": "",
 }
 
 Verdict = Literal["parsed", "refused", "data", "loop", "unknown"]
@@ -133,6 +149,9 @@ class BlockResult:
 @cache
 def real_binary(tool: str) -> str | None:
     """Return the real CLI's path: the venv's own first (awscli is a dev dependency), then PATH."""
+    if tool == "az":
+        az = AZURE_CLI_VENV / "bin" / "az"
+        return str(az) if az.is_file() and os.access(az, os.X_OK) else None
     beside = Path(sys.executable).parent / tool
     if beside.is_file() and os.access(beside, os.X_OK):
         return str(beside)
@@ -146,6 +165,8 @@ def missing_reason(tool: str) -> str | None:
         return "awscli is not installed in this venv (it is a dev dependency: python3 tasks.py test installs it)"
     if tool == "gcloud" and gcloud_root() is None:
         return "gcloud is not installed (Debian's google-cloud-cli package; .ci/run installs it where it can)"
+    if tool == "az" and real_binary("az") is None:
+        return f"azure-cli is not installed in its own virtualenv at {AZURE_CLI_VENV} (.ci/run installs it)"
     if real_binary(tool) is None:
         return f"{tool} is not installed"
     return None
@@ -245,6 +266,8 @@ def classify(tool: str, argv: Sequence[str], code: int, stderr: str) -> tuple[Ve
                 return "data", first
             return "refused", first
         return "unknown", first
+    if tool == "az":
+        return _classify_az(argv, code, stderr, first)
     if any(marker in stderr for marker in GCLOUD_PARSED):
         return "parsed", first
     if _empty_from_earlier_call(argv, stderr) or any(marker in stderr for marker in GCLOUD_DATA):
@@ -275,6 +298,29 @@ def _classify_kubectl(stderr: str, first: str) -> tuple[Verdict, str]:
     if any(marker in stderr for marker in KUBECTL_PARSED):
         return "parsed", first
     if any(marker in stderr for marker in KUBECTL_DATA):
+        return "data", first
+    return "unknown", first
+
+
+# az: argparse refusals exit 2; a parsed call stops at the missing account or the dead proxy.
+AZ_PARSED: Final = (
+    "Please run 'az login'", "az login", "ProxyError", "Max retries exceeded", "Failed to establish a new connection",
+    "No subscription found", "Unable to connect to proxy",
+)  # fmt: skip
+AZ_REFUSED: Final = (
+    "unrecognized arguments", "the following arguments are required", "is misspelled or not recognized",
+    "invalid choice", "error: argument", "expected one argument", "is not in the", "usage error",
+)  # fmt: skip
+
+
+def _classify_az(argv: Sequence[str], code: int, stderr: str, first: str) -> tuple[Verdict, str]:
+    if code == 2 or any(marker in stderr for marker in AZ_REFUSED):
+        if _empty_from_earlier_call(argv, stderr):
+            return "data", first
+        return "refused", first
+    if any(marker in stderr for marker in AZ_PARSED):
+        return "parsed", first
+    if _empty_from_earlier_call(argv, stderr):
         return "data", first
     return "unknown", first
 
@@ -350,6 +396,13 @@ class Session:
             if found:
                 (tools / tool).symlink_to(found)
         self.path = f"{shims}:{tools}"
+        self.az_wrapper: str | None = None
+        if self.available["az"]:
+            wrapper = self.tmp / "az-offline"
+            exports = "".join(f"export {name}={value!r}\n" for name, value in AZ_OFFLINE_ENV.items())
+            wrapper.write_text(f'#!/bin/sh\n{exports}exec {real_binary("az")} "$@"\n', encoding="utf-8")
+            wrapper.chmod(0o755)
+            self.az_wrapper = str(wrapper)
 
     def __enter__(self) -> Session:
         if not self.literal:
@@ -403,13 +456,14 @@ class Session:
         cwd.mkdir(parents=True)
         env = {**variables, **self.base_env(), "PATH": self.path, "WHYDENIED_CHECK_BLOCK": block_id}
         env["CLOUDSDK_CONFIG"] = str(cwd / ".gcloud")  # each block starts with no gcloud configuration
+        env["AZURE_CONFIG_DIR"] = str(cwd / ".azure")  # and no az account
         env["WHYDENIED_CHECK_LOG"] = str(self.log)
         slot = self.slots.get()  # this worker's residents, while the block runs
         for tool in CLOUD_CLIS:
             key = tool.upper()
             if (slot, tool) in self.sockets:
                 env[f"WHYDENIED_CHECK_SOCKET_{key}"] = str(self.sockets[(slot, tool)])
-            binary = real_binary(tool)
+            binary = self.az_wrapper if tool == "az" else real_binary(tool)
             if binary:
                 env[f"WHYDENIED_CHECK_REAL_{key}"] = binary
         try:

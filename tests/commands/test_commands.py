@@ -67,6 +67,10 @@ def test_no_command_is_refused_by_gcloud(outcome: checks.Outcome) -> None:
     _hold(outcome, "refused_gcloud")
 
 
+def test_no_command_is_refused_by_az(outcome: checks.Outcome) -> None:
+    _hold(outcome, "refused_az")
+
+
 def test_no_shellcheck_error_or_warning(outcome: checks.Outcome) -> None:
     _hold(outcome, "shellcheck")
 
@@ -211,6 +215,22 @@ def test_gcloud_refuses_bad_arguments_and_parses_good_ones() -> None:
     assert _verdicts(f"{good} --bogus", "gcp") == [("gcloud", "refused")]
     assert _verdicts("gcloud iam service-accounts describe not-an-account@@", "gcp") == [("gcloud", "refused")]
     assert _verdicts("gcloud compute instances list --zone us-central1-a", "gcp") == [("gcloud", "refused")]
+
+
+def test_az_refuses_bad_arguments_and_parses_good_ones_offline() -> None:
+    _need("az")
+    scope = "/subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333/resourceGroups/rg"
+    good = (
+        f"az role assignment list --assignee 0b1f6471-1bf0-4dda-aec3-111122223333 --scope {scope} --include-inherited"
+    )
+    assert _verdicts(good, "azure") == [("az", "parsed")]
+    assert _verdicts(good.replace("--assignee", "--asignee"), "azure") == [("az", "refused")]
+    assert _verdicts("az role assignment create --assignee x --role Reader", "azure") == [
+        ("az", "refused")
+    ]  # no --scope
+    assert _verdicts("az roles assignment list", "azure") == [("az", "refused")]
+    # az login meets the dead proxy, never a network
+    assert _verdicts("az login --tenant 0b1f6471-1bf0-4dda-aec3-111122223333", "azure") == [("az", "parsed")]
 
 
 def test_the_resident_clis_classify_as_the_binaries_do() -> None:
