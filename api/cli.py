@@ -2,6 +2,8 @@
 
     whydenied explain [FILE|-] [--status N] [--header 'Name: value'] [--provider P] [--json|--markdown]
                                        diagnose an error piped in or read from a file, offline
+    whydenied scan FILE... [--json|--markdown] [--since T] [--until T] [--top N] [--jobs N]
+                                       group the access denials in whole logs (api/scan/)
     whydenied entries [ID] [--markdown]      list the guidance entries, or show one
     whydenied serve [--host H] [--port P]     run the service (uvicorn)
     whydenied mcp                             serve the MCP tools over stdio (for desktop chat clients)
@@ -81,6 +83,10 @@ def _parser() -> argparse.ArgumentParser:
         live.add_argument("--region", default=None, help="AWS region for --live (default: the profile's)")
         live.add_argument("--live-timeout", type=float, default=5.0, metavar="SECONDS", help="per call (default 5)")
         explain.set_defaults(handler=_explain)
+
+    from api.scan.cli import add_scan_parser  # argparse only: the scanner loads when `scan` runs
+
+    add_scan_parser(commands)
 
     entries = commands.add_parser("entries", help="list the guidance entries, or show one")
     entries.add_argument("id", nargs="?", default=None, help="an entry id (default: list them all)")

@@ -66,7 +66,25 @@ def to_markdown(document: dict[str, Any]) -> str:
             out.append("")
         else:
             out += [f"- {item}" for item in _texts(value)] + [""]
+    suggestion = document.get("role_suggestion")
+    if suggestion and suggestion.get("command"):
+        roles = ", ".join(md_code(str(role)) for role in suggestion.get("roles") or [])
+        out += [
+            "## Suggested grant",
+            "",
+            f"**Changes state.** Smallest predefined roles holding "
+            f"{md_code(str(suggestion.get('permission', '')))}: {roles}.",
+            *_md_command(suggestion["command"]),
+        ]
+        if suggestion.get("as_of"):
+            out += [f"Roles from {md_text(str(suggestion.get('source', 'the role table')))}, as of "
+                    f"{md_text(str(suggestion['as_of']))}.", ""]  # fmt: skip
     return "\n".join(out).rstrip() + "\n"
+
+
+def md_fenced(command: str | None) -> list[str]:
+    """Return a command as fenced lines (a public name for other renderers: the trace, the grant)."""
+    return _md_command(command)
 
 
 def _md_command(command: str | None) -> list[str]:

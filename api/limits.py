@@ -1,11 +1,15 @@
 """ASGI middleware that refuses oversized and non-JSON request bodies before anything parses them.
 
 413 when Content-Length exceeds the limit, or when a body without one (chunked) grows past
-it while streaming; 415 when a POST/PUT/PATCH says it is not JSON. Both as problem+json.
+it while streaming; 415 when a POST/PUT/PATCH says it is not JSON. Both as problem+json, except a
+413 on the web form (POST /), which a `page_refusal` hook answers with a page a person can read.
+Paths in `raw_bodies` (POST /v1/scan: a whole log) have their own limit and any media type;
+the route reads them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Final
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -16,30 +20,47 @@ from api.schemas import MAX_JSON_DEPTH
 _BODY_METHODS: Final = frozenset({"POST", "PUT", "PATCH"})
 # The request object adds one level to the `error` object's own limit (schemas.MAX_JSON_DEPTH).
 MAX_BODY_DEPTH: Final = MAX_JSON_DEPTH + 1
+# How much of an oversized form post is read (and dropped) before the page answers: a browser that is
+# still sending when the server answers and closes may show "connection reset" instead of the page.
+_DRAIN_LIMIT: Final = 4 * 1024 * 1024
+# A page for an oversized body outside the API: (scope, receive, send, limit in bytes) -> None
+PageRefusal = Callable[[Scope, Receive, Send, int], Awaitable[None]]
 
 
 class BodyLimitMiddleware:
     """Enforce the body size limit and the JSON media type on requests with bodies."""
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int, json_prefix: str = "/v1/") -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_body_bytes: int,
+        json_prefix: str = "/v1/",
+        page_refusal: PageRefusal | None = None,
+        raw_bodies: dict[str, int] | None = None,
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.json_prefix = json_prefix
+        self.page_refusal = page_refusal
+        self.raw_bodies = raw_bodies or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in _BODY_METHODS:
             await self.app(scope, receive, send)
             return
         headers = {key.decode("latin-1").lower(): value.decode("latin-1") for key, value in scope["headers"]}
+        raw_limit = self.raw_bodies.get(scope["path"])
+        limit = raw_limit or self.max_body_bytes
         length = headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.max_body_bytes):
-            await self._refuse_size(scope, receive, send)
+        if length is not None and (not length.isdigit() or int(length) > limit):
+            await self._refuse_size(scope, receive, send, limit)
             return
-        if scope["path"].startswith(self.json_prefix) and "content-type" not in headers:
+        json_path = raw_limit is None and scope["path"].startswith(self.json_prefix)  # a log's route checks its type
+        if json_path and "content-type" not in headers:
             # A client that names no media type: the body is read as JSON (the parser decides), as
             # the README says; without this the framework would hand the model raw bytes (a 422).
             scope = {**scope, "headers": [*scope["headers"], (b"content-type", b"application/json")]}
-        elif scope["path"].startswith(self.json_prefix) and not _is_json(headers.get("content-type")):
+        elif json_path and not _is_json(headers.get("content-type")):
             problem = Problem(
                 415,
                 "not-json",
@@ -61,13 +82,13 @@ class BodyLimitMiddleware:
                 return
             chunk = message.get("body", b"")
             received += len(chunk)
-            if received > self.max_body_bytes:
-                await self._refuse_size(scope, receive, send)
+            if received > limit:
+                await self._refuse_size(scope, receive, send, limit)
                 return
             chunks.append(chunk)
             more = message.get("more_body", False)
         body = b"".join(chunks)
-        refusal = _unparseable(body) if scope["path"].startswith(self.json_prefix) else None
+        refusal = _unparseable(body) if json_path else None
         if refusal is not None:
             await problem_response(refusal, app=scope.get("app"))(scope, receive, send)
             return
@@ -82,14 +103,33 @@ class BodyLimitMiddleware:
 
         await self.app(scope, replay, send)
 
-    async def _refuse_size(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _refuse_size(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        if self.page_refusal is not None and scope["path"] == "/":  # the web form; MCP and the API get JSON
+            await _drain(receive)
+            await self.page_refusal(scope, receive, send, limit)
+            return
+        what = (
+            "send only the error itself" if limit == self.max_body_bytes else "split the log, or use `whydenied scan`"
+        )
         problem = Problem(
             413,
             "too-large",
             "Request body too large",
-            f"The body is larger than {self.max_body_bytes} bytes; send only the error itself.",
+            f"The body is larger than {limit} bytes; {what}.",
         )
         await problem_response(problem, app=scope.get("app"))(scope, receive, send)
+
+
+async def _drain(receive: Receive) -> None:
+    """Read and drop the rest of a refused body, up to _DRAIN_LIMIT bytes (then the connection closes)."""
+    drained = 0
+    while drained <= _DRAIN_LIMIT:
+        message = await receive()
+        if message["type"] != "http.request":
+            return
+        drained += len(message.get("body", b""))
+        if not message.get("more_body", False):
+            return
 
 
 def _unparseable(body: bytes) -> Problem | None:

@@ -24,7 +24,7 @@ from api.mcp_server import McpPathWithoutSlash, create_mcp_server, streamable_ht
 from api.metrics import Metrics
 from api.ratelimit import make_rate_limiter
 from api.request_log import RequestLogMiddleware
-from api.routes import diagnose, entries, feedback, health, reasons, search, stats, web
+from api.routes import diagnose, docs, entries, feedback, health, reasons, scan, search, stats, web
 from api.services.history import HistoryWriter
 from api.services.least_privilege import load_iam_index
 from api.settings import Settings, get_settings
@@ -79,13 +79,20 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None)
         version=package_version(),
         summary="Paste an access failure; learn which layer said no and how to fix it.",
         lifespan=lifespan,
+        docs_url=None,  # our own /docs: Swagger UI from the package, under the pages' CSP (api/routes/docs.py)
+        redoc_url=None,  # ReDoc would load from a CDN; /docs is the reference
     )
     app.state.settings = settings
     app.state.metrics = Metrics()
     app.state.rate_limiter = make_rate_limiter(settings)
     problems.install(app)
     openapi.install(app)
-    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        page_refusal=web.too_large,
+        raw_bodies={"/v1/scan": settings.scan_max_bytes},
+    )
     app.add_middleware(McpPathWithoutSlash)
     if settings.cors_origins:  # docs sites that fetch entries; closed unless configured
         app.add_middleware(
@@ -93,8 +100,9 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None)
         )
     if settings.log_format == "json":  # added last, so outermost: it sees every answer, a 413 included
         app.add_middleware(RequestLogMiddleware)
-    for module in (diagnose, reasons, entries, search, feedback, stats, health, web):
+    for module in (diagnose, scan, reasons, entries, search, feedback, stats, health, web):
         app.include_router(module.router)
     app.mount("/mcp", streamable_http_app(mcp, settings))  # MCP: endpoint /mcp/ (and /mcp, served in place)
+    docs.install(app)
     app.mount("/static", StaticFiles(directory=str(files("api") / "web" / "static")), name="static")
     return app

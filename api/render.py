@@ -20,7 +20,7 @@ import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, Final
 
 from adapters.derived import derived_facts
 from api.entries import GuideEntry, PlaybookEntry, ReasonEntry, Step, When
@@ -143,6 +143,13 @@ def placeholders_in(command: str) -> tuple[str, ...]:
     return tuple(match.group(1) for match in _PLACEHOLDER.finditer(command))
 
 
+# Commands that show who the caller is: the first step of most entries, never a layer's inspection.
+_WHO_AM_I: Final = (
+    "aws sts get-caller-identity", "gcloud auth list", "gcloud config get", "gcloud auth print",
+    "printf 'data = \"access_token=",  # Google's tokeninfo: whose token, which scopes
+)  # fmt: skip
+
+
 class CompiledEntry:
     """An entry with its command templates compiled, ready to render for any facts."""
 
@@ -173,6 +180,29 @@ class CompiledEntry:
         if template is None:  # a grant command from the provider table: compiled once, on first use
             template = self._templates[command] = CommandTemplate.compile(command, self.fact_keys)
         return template
+
+    def inspection(self, known: Mapping[str, str | int]) -> tuple[str, list[str]] | None:
+        """Return the first read-only diagnosis command that applies to these facts, filled, and what it lacks.
+
+        A step whose facts are all known wins over an earlier one that still needs some; a step that
+        changes state is never an inspection. `known` holds the facts and derived values together.
+        """
+        if isinstance(self.entry, GuideEntry):
+            return None
+        usable = {key: value for key, value in known.items() if placeable(value, key)}
+        best: tuple[str, list[str]] | None = None
+        for step, when in zip(self.entry.diagnosis, self._whens["diagnosis"], strict=True):
+            if step.command is None or step.changes or (when is not None and not applies(when, usable)):
+                continue
+            if step.command.lstrip().startswith(_WHO_AM_I):  # the caller, not the layer: every entry starts there
+                continue
+            template = self._template(step.command)
+            absent = sorted(key for key in template.fact_keys if key not in usable)
+            if not absent:
+                return template.render(usable), []
+            if best is None:
+                best = (template.render(usable), absent)
+        return best
 
     def render(
         self,
@@ -250,6 +280,9 @@ def applies(when: When, known: Mapping[str, str | int]) -> bool:
         return False
     resource_type = known.get("resource_type")
     if when.resource_type and resource_type is not None and resource_type not in when.resource_type:
+        return False
+    platform = known.get("platform")
+    if when.platform and platform is not None and platform not in when.platform:
         return False
     service = denied_service(known)
     return not (when.service and service is not None and service not in when.service)

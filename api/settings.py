@@ -38,6 +38,9 @@ class Settings(BaseSettings):
         default=None, description="Load content from this folder instead of the installed package."
     )
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, description="Largest request body accepted.")
+    scan_max_bytes: int = Field(
+        default=4 * 1024 * 1024, ge=1024, description="Largest log POST /v1/scan accepts (as sent, gzip or not)."
+    )
     host: str = Field(default="127.0.0.1", description="Address `whydenied serve` binds.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `whydenied serve` binds.")
     max_header_bytes: int = Field(

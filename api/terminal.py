@@ -1,4 +1,4 @@
-"""Render a diagnosis for a terminal: the verdict first, the facts as a table, then the playbook.
+"""Render a diagnosis for a terminal: the verdict card first, the facts as a table, then the playbook.
 
 Colour only when writing to a TTY and NO_COLOR is unset (https://no-color.org). Commands are
 printed on lines of their own, indented, so they copy cleanly. Nothing here imports the web stack.
@@ -10,10 +10,15 @@ carries (ESC ]52 writes the clipboard in many terminals, ESC [2J erases the scre
 from __future__ import annotations
 
 import os
+import re
+import textwrap
 from typing import Any, Final, TextIO
 
-from api.formats import md_code, md_text, to_markdown
+from api.formats import md_code, md_fenced, md_text, to_markdown
+from api.verdict import Verdict, build
 
+_BACKTICKS: Final = re.compile(r"`+")
+_LINE_ENDING: Final = re.compile(r"\r\n?|\n")
 # C0 and C1 controls and DEL, except newline and tab, which commands and lists need.
 _CONTROLS: Final = dict.fromkeys(c for c in [*range(0x20), *range(0x7F, 0xA0)] if chr(c) not in "\n\t")
 
@@ -75,6 +80,8 @@ def render_text(response: dict[str, Any], style: Style) -> str:
     provider = response.get("provider") or "unknown provider"
     confidence = float(response.get("confidence") or 0)
     guidance = response.get("guidance") or {}
+    lines += _card(build(response), style)
+    lines += _trace(response.get("trace") or [], str(provider), style)
     if reason:
         title = guidance.get("title", reason)
         lines.append(style.verdict(f"{provider} · {category} · {title}", category))
@@ -96,6 +103,10 @@ def render_text(response: dict[str, Any], style: Style) -> str:
             lines += ["", style.bold("Suggested grant") + (" [changes state]" if extra.get("changes") else "")]
             if "command" in extra:
                 lines.append(f"    {extra['command']}")
+            if extra.get("as_of"):
+                lines.append(
+                    style.dim(f"    roles from {extra.get('source', 'the role table')}, as of {extra['as_of']}")
+                )
             if "policy" in extra:
                 import json
 
@@ -103,6 +114,47 @@ def render_text(response: dict[str, Any], style: Style) -> str:
         if guidance.get("references"):
             lines += ["", style.bold("References")] + [f"  {url}" for url in guidance["references"]]
     return "\n".join(lines).rstrip() + "\n"
+
+
+_TRACE_MARKS: Final = {"denied": "SAID NO", "not_the_cause": "not the cause", "unknown": "not shown"}
+
+
+def _trace(layers: list[dict[str, Any]], provider: str, style: Style) -> list[str]:
+    """The policy evaluation trace: one line a layer in the provider's order, the denied one's command under it."""
+    if not layers:
+        return []
+    lines = [style.bold(f"Policy evaluation, in {provider.upper()}'s order")]
+    for number, layer in enumerate(layers, 1):
+        mark = _TRACE_MARKS.get(str(layer.get("status")), str(layer.get("status")))
+        text = f"  {number}. {mark.ljust(13)} {layer.get('name', '')}"
+        lines.append(style.bold(text) if layer.get("status") == "denied" else text)
+        if layer.get("status") == "denied":
+            lines += textwrap.wrap(
+                str(layer.get("proves", "")), 84, initial_indent="       ", subsequent_indent="       "
+            )
+            if layer.get("inspect"):
+                lines += [*(f"         {line}" for line in str(layer["inspect"]).splitlines())]
+    return [*lines, ""]
+
+
+def _card(verdict: Verdict, style: Style) -> list[str]:
+    """The verdict card: the category in capitals, the layer that said no, who, what, where, and the
+    first step with its command; a rule under it, then the full playbook."""
+    width = 88
+    lines = [style.verdict(f"{verdict.headline}  ·  {verdict.provider}", verdict.category), verdict.meaning]
+    rows = [("Who said no", verdict.layer)] if verdict.layer else []
+    rows += verdict.rows
+    if rows:
+        label_width = max(len(label) for label, _ in rows)
+        lines.append("")
+        lines += [f"  {style.bold(label.ljust(label_width))}  {value}" for label, value in rows]
+    step = verdict.first_step
+    if step:
+        lines += ["", style.bold("First thing to do") + (" [changes state]" if step.changes else "")]
+        lines += textwrap.wrap(step.text, width, initial_indent="  ", subsequent_indent="  ")
+        if step.command:
+            lines += ["", *(f"      {line}" for line in step.command.splitlines())]
+    return [*lines, "", style.dim("─" * width), ""]
 
 
 def _sections(guidance: dict[str, Any], style: Style) -> list[str]:
@@ -129,10 +181,11 @@ def _sections(guidance: dict[str, Any], style: Style) -> list[str]:
 
 
 def render_markdown(response: dict[str, Any]) -> str:
-    """Return the diagnosis as Markdown for a ticket: verdict, facts, then the playbook."""
+    """Return the diagnosis as Markdown for a ticket: the verdict card, the facts, then the playbook."""
     response = printable(response)
     reason = response.get("reason")
-    head = [f"**{response.get('provider')}** · {response.get('category')} · `{reason}` "
+    card = [*_md_card(build(response)), *_md_trace(response.get("trace") or [])]
+    head = [*card, f"**{response.get('provider')}** · {response.get('category')} · `{reason}` "
             f"(confidence {float(response.get('confidence') or 0):.2f})", ""]  # fmt: skip
     facts = response.get("facts") or {}
     if facts:
@@ -145,6 +198,51 @@ def render_markdown(response: dict[str, Any]) -> str:
         note = md_text(str(response["note"])) if response.get("note") else "Not an access failure whydenied covers."
         return "\n".join([*head, note]) + "\n"
     return "\n".join(head) + "\n" + to_markdown(guidance)
+
+
+def _md_trace(layers: list[dict[str, Any]]) -> list[str]:
+    """The trace in Markdown: a numbered list, the denied layer in bold with its inspection command (fenced,
+    each line indented into the list item so no renderer ends the block early)."""
+    if not layers:
+        return []
+    lines = ["## Policy evaluation", ""]
+    for number, layer in enumerate(layers, 1):
+        marker = f"{number}. "
+        mark = _TRACE_MARKS.get(str(layer.get("status")), str(layer.get("status")))
+        name = str(layer.get("name", ""))  # the layer's name and proof are api/services/trace.py's words
+        denied = layer.get("status") == "denied"
+        lines.append(f"{marker}**{mark}**: {name}" if denied else f"{marker}{mark}: {name}")
+        if denied:
+            body = [str(layer.get("proves", "")), *md_fenced(layer.get("inspect"))]
+            lines += [" " * len(marker) + line if line else line for line in ["", *body]]
+    return [*lines, ""]
+
+
+def _md_card(verdict: Verdict) -> list[str]:
+    """The verdict card in Markdown: values from the paste are code spans no backtick can close, the
+    first step's command a fence longer than any backtick run in it. The provider is escaped: an
+    unknown one is the paste's hint."""
+    # the headline, meaning and layer are this module's own words (api/verdict.py), not the paste's
+    lines = [f"# {verdict.headline} · {md_text(verdict.provider)}", "", verdict.meaning, ""]
+    rows = [("Who said no", verdict.layer)] if verdict.layer else []
+    rows += [(label, md_code(value)) for label, value in verdict.rows]
+    lines += [f"**{label}:** {value}  " for label, value in rows]
+    if rows:
+        lines[-1] = lines[-1].rstrip()  # no hard break after the last row
+        lines.append("")
+    step = verdict.first_step
+    if step:
+        changes = " **Changes state.**" if step.changes else ""
+        lines += [f"**First thing to do:**{changes} {step.text}", ""]
+        if step.command:
+            lines += [*_fence(step.command), ""]
+    return [*lines, "---", ""]
+
+
+def _fence(command: str) -> list[str]:
+    longest = max((len(run) for run in _BACKTICKS.findall(command)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [f"{fence}sh", *_LINE_ENDING.split(command), fence]
 
 
 def _md_cell(value: str) -> str:

@@ -1,6 +1,7 @@
-"""The benchmark: classification, server throughput against /healthz, CLI cold start, memory.
+"""The benchmark: classification, server throughput against /healthz, CLI cold start, memory, log scans.
 
     .venv/bin/python bench/run.py            (needs Debian's wrk for the server part: apt-get install wrk)
+    .venv/bin/python bench/run.py --only scan --scan-mb 1024    (only `whydenied scan`, on a 1 GB log)
 
 Prints a table and appends it, with the machine's description, to bench/RESULTS.md. Timings are
 reported here and never asserted in tests. Targets (2 cores, loopback) are shown beside each figure.
@@ -8,6 +9,7 @@ reported here and never asserted in tests. Targets (2 cores, loopback) are shown
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import json
 import os
@@ -190,6 +192,65 @@ def cli() -> dict[str, float]:
     return {"explain_s": explain, "python_pass_s": baseline, "ratio_explain_to_pass": explain / baseline}
 
 
+_PEAK_RSS = (
+    "import resource, sys; from api.cli import main; main(sys.argv[1:]); "
+    "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)"
+)
+
+
+def _scan_run(*args: str) -> tuple[float, float, float]:
+    """Run `whydenied scan ARGS --json`; return wall seconds, CPU seconds (children included), peak RSS MiB."""
+    before = os.times()
+    start = time.perf_counter()
+    done = subprocess.run(  # noqa: S603 - our own command
+        [PYTHON, "-c", _PEAK_RSS, "scan", *args, "--json"], capture_output=True, cwd=ROOT, check=True
+    )
+    wall = time.perf_counter() - start
+    after = os.times()
+    cpu = (after.children_user + after.children_system) - (before.children_user + before.children_system)
+    return wall, cpu, int(done.stderr.decode().strip().splitlines()[-1]) / 1024
+
+
+def scan(megabytes: int) -> dict[str, float]:
+    """`whydenied scan` on CloudTrail logs made of real records (3% denials): JSON lines and Records files.
+
+    Records per second by wall time and by CPU time (the machine is shared: CPU time is the steadier
+    figure), and peak RSS for a log of `megabytes` and of a quarter of that (flat means streaming).
+    """
+    from tests.scan.synthetic import write_cloudtrail
+
+    per_record = 1270  # bytes, the mean of the generated records
+    records = megabytes * 1024 * 1024 // per_record
+    folder = Path(tempfile.mkdtemp(prefix="whydenied-scan-bench-"))
+    result: dict[str, float] = {"scan_log_mib": float(megabytes)}
+    try:
+        big, quarter = folder / "big.jsonl", folder / "quarter.jsonl"
+        write_cloudtrail(big, records)
+        write_cloudtrail(quarter, records // 4)
+        wall, cpu, rss = _scan_run(str(big))
+        result |= {"scan_jsonl_records": records, "scan_jsonl_rec_per_s": records / wall,
+                   "scan_jsonl_rec_per_cpu_s": records / cpu, "scan_jsonl_peak_rss_mib": rss}  # fmt: skip
+        result["scan_jsonl_quarter_peak_rss_mib"] = _scan_run(str(quarter))[2]
+        wall, cpu, _ = _scan_run(str(big), "--jobs", "2")
+        result["scan_jsonl_jobs2_rec_per_s"] = records / wall
+        big.unlink()
+        quarter.unlink()
+        # CloudTrail's own delivery: {"Records": [...]} files, gzipped; a quarter of the size, in 8 files.
+        files = [folder / f"trail-{n}.json.gz" for n in range(8)]
+        part = records // 4 // len(files)
+        for path in files:
+            write_cloudtrail(path, part, form="records", compress=True)
+        wall, cpu, rss = _scan_run(*map(str, files))
+        total = part * len(files)
+        result |= {"scan_records_gz_rec_per_s": total / wall, "scan_records_gz_rec_per_cpu_s": total / cpu,
+                   "scan_records_gz_peak_rss_mib": rss}  # fmt: skip
+        wall, _, _ = _scan_run(*map(str, files), "--jobs", "2")
+        result["scan_records_gz_jobs2_rec_per_s"] = total / wall
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return result
+
+
 TARGETS = {
     "median_ms": "≤ 0.2",
     "p99_ms": "≤ 2",
@@ -198,15 +259,23 @@ TARGETS = {
     "explain_s": "≤ 0.25",
     "rss_after_start_mib": "≤ 120",
     "rss_after_20000_mib": "flat vs start",
+    "scan_jsonl_rec_per_s": "≥ 100,000",
+    "scan_records_gz_jobs2_rec_per_s": "≥ 100,000",
+    "scan_jsonl_peak_rss_mib": "= the quarter's (flat)",
 }
 
 
 def main() -> None:
-    """Run every part, print the table, append it to bench/RESULTS.md."""
+    """Run every part (or the one asked for), print the table, append it to bench/RESULTS.md."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--only", choices=("classification", "cli", "server", "scan"), default=None)
+    parser.add_argument("--scan-mb", type=int, default=1024, help="size of the generated log for the scan part")
+    args = parser.parse_args()
+    parts = {"classification": classification, "cli": cli, "server": server, "scan": lambda: scan(args.scan_mb)}
     figures: dict[str, float] = {}
-    figures.update(classification())
-    figures.update(cli())
-    figures.update(server())
+    for name, part in parts.items():
+        if args.only in (None, name):
+            figures.update(part())
     machine = (
         f"{platform.node()} · {os.cpu_count()} cores · {platform.machine()} · Python {platform.python_version()} · "
         f"{platform.platform()}"
@@ -215,7 +284,9 @@ def main() -> None:
         f"## {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC", "", machine, "",
         "| measure | value | target |", "|---|---|---|",
     ]  # fmt: skip
-    lines += [f"| {key} | {value:.3f} | {TARGETS.get(key, '')} |" for key, value in figures.items()]
+    load = os.getloadavg()[0]
+    lines.insert(3, f"load average at the end: {load:.1f}")
+    lines += [f"| {key} | {value:,.3f} | {TARGETS.get(key, '')} |" for key, value in figures.items()]
     table = "\n".join(lines) + "\n\n"
     print(table)
     with RESULTS.open("a", encoding="utf-8") as handle:

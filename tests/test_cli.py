@@ -43,8 +43,11 @@ def _run(*args: str, stdin: str | None = None, env: dict[str, str] | None = None
 def test_explain_reads_a_pipe_and_puts_the_verdict_first() -> None:
     result = _run("explain", stdin=AWS_PASTE)
     assert result.returncode == 0, result.stderr
-    first = result.stdout.splitlines()[0]
-    assert first.startswith("aws · authorization · Explicit Deny in a service control policy")
+    lines = result.stdout.splitlines()
+    assert lines[0] == "AUTHORIZATION  ·  AWS"  # the verdict card first
+    assert "  Who said no  an SCP in your organization (an explicit Deny)" in lines[:8]
+    assert "      aws organizations describe-policy --policy-id p-2kgnabcd" in "\n".join(lines[:30])  # its first step
+    assert "aws · authorization · Explicit Deny in a service control policy (SCP)" in lines  # then the playbook
     assert "policy_arn" in result.stdout and "p-2kgnabcd" in result.stdout
     assert "\x1b[" not in result.stdout  # not a TTY: no colour codes
 
@@ -61,7 +64,9 @@ def test_explain_json_is_exactly_the_api_response() -> None:
 def test_explain_markdown_is_a_ticket_ready_page() -> None:
     result = _run("explain", "--markdown", stdin=GCP_PASTE)
     assert result.returncode == 0
-    assert result.stdout.startswith("**gcp** · authorization · `gcp.authz.iam_permission_denied`")
+    assert result.stdout.startswith("# AUTHORIZATION · Google Cloud\n")
+    assert "**Denied:** `storage.objects.list`" in result.stdout
+    assert "\n**gcp** · authorization · `gcp.authz.iam_permission_denied`" in result.stdout
     assert "| permission | `storage.objects.list` |" in result.stdout
     assert "```sh" in result.stdout
 
@@ -200,7 +205,8 @@ def test_explain_prints_no_terminal_escape_from_a_paste(paste: str, fmt: tuple[s
 
 def test_diagnose_with_markdown_prints_markdown() -> None:
     result = _run("diagnose", "--markdown", stdin="HTTP/1.1 403 Forbidden\n")
-    assert result.returncode == 0 and result.stdout.startswith("**http**"), result.stdout[:80]
+    assert result.returncode == 0 and result.stdout.startswith("# AUTHORIZATION · HTTP\n"), result.stdout[:80]
+    assert "\n**http** · authorization" in result.stdout
 
 
 def test_version_and_a_closed_pipe() -> None:

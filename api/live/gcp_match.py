@@ -122,7 +122,7 @@ def suggestible_role(name: str, stage: str = "GA", deleted: bool = False) -> boo
         and not deleted
         and stage.upper() not in _UNSUGGESTED_STAGES
         and "serviceagent" not in name.lower()
-        and not name.startswith("roles/storage.legacy")
+        and ".legacy" not in name  # roles/storage.legacyBucketReader, roles/notebooks.legacyViewer: kept for old ACLs
     )
 
 
@@ -178,15 +178,109 @@ def holders_by_permission(
     return holders
 
 
-def smallest_roles(roles: Iterable[tuple[str, Sized]], limit: int = 3, permission: str = "") -> list[tuple[str, int]]:
+# Permissions that let their holder raise its own access: set an IAM policy (`*.setIamPolicy`), act as,
+# mint tokens or keys for a service account, edit roles, bind Kubernetes roles, run code as another
+# identity. From iann0036/iam-dataset gcp/tags.json ("PrivEsc", "CredentialExposure"), plus key creation
+# and role creation, which Google's own guidance names as escalation paths.
+ESCALATION_PERMISSIONS: Final = frozenset({
+    "iam.serviceAccounts.actAs", "iam.serviceAccounts.getAccessToken", "iam.serviceAccounts.getOpenIdToken",
+    "iam.serviceAccounts.implicitDelegation", "iam.serviceAccounts.signBlob", "iam.serviceAccounts.signJwt",
+    "iam.serviceAccountKeys.create", "iam.serviceAccountKeys.enable", "iam.roles.create", "iam.roles.update",
+    "iam.workloadIdentityPoolProviders.create", "iam.workloadIdentityPoolProviders.update",
+    "cloudbuild.builds.create", "container.clusterRoleBindings.create", "container.clusterRoleBindings.update",
+    "container.clusterRoles.bind", "container.clusterRoles.escalate", "container.clusterRoles.update",
+    "container.roleBindings.create", "container.roleBindings.update", "container.roles.bind",
+    "container.roles.escalate", "container.roles.update", "container.serviceAccounts.createToken",
+    "container.pods.exec", "container.nodes.proxy", "compute.instances.setServiceAccount",
+    "compute.instances.setMetadata", "compute.projects.setCommonInstanceMetadata",
+    "deploymentmanager.deployments.create", "orgpolicy.policy.set",
+})  # fmt: skip
+# Levels above a project: a role whose lowest grantable level is one of them cannot be bound on a project
+# ("Role ... is not supported for this resource"). Google's role reference states the level per role; these
+# rules reproduce it for the roles that hold org-, folder- or billing-account-wide power, and
+# tests/content/test_gcp_role_table.py checks them against a sample read from that reference.
+AboveProject = Literal["organization", "folder", "billing_account"]
+_ORGANIZATION_MARKERS: Final = (
+    "resourcemanager.organizations.update", "resourcemanager.organizations.setIamPolicy", "orgpolicy.policy.set",
+    "orgpolicy.customConstraints.create", "accesscontextmanager.policies.create",
+    "accesscontextmanager.policies.update", "securitycenter.organizationsettings.update", "iam.organizationRoles",
+)  # fmt: skip
+
+
+def lowest_level(name: str, permissions: Iterable[str] | Sized) -> AboveProject | None:
+    """Return the lowest level above a project a role can only be granted on, or None (a project or lower)."""
+    short = name.removeprefix("roles/")
+    lowered = short.lower()
+    held = [str(p) for p in permissions] if isinstance(permissions, Iterable) else []
+    if "organization" in lowered or any(p.startswith(_ORGANIZATION_MARKERS) for p in held):
+        return "organization"
+    if short.startswith("resourcemanager.folder"):
+        return "folder"
+    if short == "billing.creator":  # creates billing accounts in an organization
+        return "organization"
+    if short.startswith("billing.") and "project" not in lowered and "billing.accounts.get" in held:
+        return "billing_account"
+    if "billingaccount" in lowered:
+        return "billing_account"
+    return None
+
+
+# A role's powers, computed once per role object: a table build asks for the same large roles (admins
+# hold thousands of permissions) once per permission they hold. The held object is kept and compared by
+# identity, so a later build with other definitions never reads a stale answer.
+_TRAITS: dict[str, tuple[object, frozenset[str], AboveProject | None]] = {}
+
+
+def _traits(name: str, permissions: Sized) -> tuple[frozenset[str], AboveProject | None]:
+    """Return a role's escalation powers and the level above a project it is bound to, once per role object."""
+    cached = _TRAITS.get(name)
+    if cached is not None and cached[0] is permissions:
+        return cached[1], cached[2]
+    held = permissions if isinstance(permissions, Iterable) else ()
+    powers = frozenset(str(p) for p in held if str(p).endswith(".setIamPolicy") or p in ESCALATION_PERMISSIONS)
+    level = lowest_level(name, permissions)
+    if len(_TRAITS) > 10_000:  # a bound, for a service that rebuilds from refreshed lists
+        _TRAITS.clear()
+    _TRAITS[name] = (permissions, powers, level)
+    return powers, level
+
+
+def escalation_powers(name: str, permissions: Sized) -> frozenset[str]:
+    """Return the permissions of a role that let it raise its own access."""
+    return _traits(name, permissions)[0]
+
+
+# Roles made for a service's own identity (a transfer agent, a Cloud Storage annotation service): fit for a
+# pipeline, never the first answer to a person's denial. Recognised by Google's naming of them.
+_MACHINE_ROLE_SUFFIXES: Final = ("agent", "service", "serviceinput", "serviceoutput")
+
+
+def is_machine_role(name: str) -> bool:
+    """Is it a role Google names for a service's own account rather than for people?"""
+    return name.rsplit(".", 1)[-1].lower().endswith(_MACHINE_ROLE_SUFFIXES)
+
+
+def escalates(permissions: Sized, needed: str = "", name: str = "") -> bool:
+    """Tell whether a role holds a power to raise its own access, other than the one permission needed."""
+    if not name:  # an anonymous role: nothing to remember it by
+        held = permissions if isinstance(permissions, Iterable) else ()
+        return any((str(p).endswith(".setIamPolicy") or p in ESCALATION_PERMISSIONS) and p != needed for p in held)
+    return bool(escalation_powers(name, permissions) - {needed})
+
+
+def smallest_roles(
+    roles: Iterable[tuple[str, Sized]], limit: int = 3, permission: str = "", grant_on: str | None = None
+) -> list[tuple[str, int]]:
     """Return up to `limit` (role, permission count) pairs to suggest, smallest first.
 
-    `roles` are (name, permissions) of roles that hold the permission. With the permission given,
-    the order is: roles of its own service first (the smallest Cloud Build role that can create a
-    bucket is not the answer to "grant storage.buckets.create"), then, for a denied read, viewer
-    and reader roles first (no admin role to fix a list), then fewest permissions; a role that can set
-    IAM policy (an admin, an owner) only after every role that cannot. Capability roles
-    appear only for the permissions they exist for, or when nothing else holds it.
+    `roles` are (name, permissions) of roles that hold the permission. Roles that could raise their
+    own access (set IAM policy, act as a service account, make keys: `escalates`) are left out
+    whenever a role without that power holds the permission; so are roles that cannot be granted at
+    `grant_on` (an organization-only role for a project grant). Then the order is: roles of the
+    permission's own service first (the smallest Cloud Build role that can create a bucket is not the
+    answer to "grant storage.buckets.create"), for a denied read viewer and reader roles first (no
+    admin role to fix a list), then fewest permissions. Capability roles appear only for the
+    permissions they exist for, or when nothing else holds it.
     """
     service = permission.split(".", 1)[0]
     families = _ROLE_FAMILIES.get(service, (service,))
@@ -196,18 +290,25 @@ def smallest_roles(roles: Iterable[tuple[str, Sized]], limit: int = 3, permissio
         (name, held)
         for name, held in holders
         if name not in _CAPABILITY_ROLES or permission.startswith(_CAPABILITY_ROLES[name] or ("\0",))
-    ]
+    ] or holders  # a capability role that alone holds it is still the answer
+    above_project = grant_on in (None, "organization", "folder", "billing_account")
+    grantable = [(n, held) for n, held in fitting if above_project or _traits(n, held)[1] is None]
+    narrow = [(n, held) for n, held in fitting if not escalates(held, permission, n)]
+    # Both rules when some role meets both; else no escalation (the row's level is then raised to the
+    # role's own); else the level; else every holder (the permission itself needs that power).
+    fitting = [pair for pair in grantable if pair in narrow] or narrow or grantable or fitting
     ranked = sorted(
         (
-            sets_iam_policy(held),  # never an IAM admin when a narrower role holds the permission
+            escalates(held, permission, name),  # only when nothing narrower holds it (kept: the permission needs it)
             bool(permission) and _role_service(name) not in families,
+            is_machine_role(name),
             read and not is_viewer(name),
             len(held),
             name,
         )
-        for name, held in fitting or holders  # a capability role that alone holds it is still the answer
+        for name, held in fitting
     )
-    return [(name, size) for _, _, _, size, name in ranked[:limit]]
+    return [(name, size) for *_, size, name in ranked[:limit]]
 
 
 def sets_iam_policy(permissions: Sized) -> bool:

@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 from pydantic import ValidationError
+from starlette.types import Receive, Scope, Send
 
 from adapters.redact import redact
 from api.deps import CatalogDep, DatabaseDep, IamIndexDep, retry_after
@@ -27,10 +28,12 @@ from api.routes.diagnose import ON_LOOP_BYTES
 from api.schemas import DiagnoseRequest
 from api.search import SearchIndex
 from api.services.diagnosis import diagnose_request
+from api.verdict import build as build_verdict
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(files("api") / "web" / "templates"))
 # "${ROLE_NAME:?set ROLE_NAME to the role name}", as api/render.py writes an unfilled value (escaped first)
+_INLINE_CODE = re.compile(r"`([^`\n]{1,200})`")
 _VARIABLE = re.compile(r"&#34;\$\{[A-Z][A-Z0-9_]{0,40}:\?[^}&]{1,120}\}&#34;")
 
 
@@ -40,7 +43,13 @@ def mark_variables(command: str) -> Markup:
     return Markup(_VARIABLE.sub(lambda match: f'<mark class="var">{match.group(0)}</mark>', escaped))  # noqa: S704
 
 
+def inline_code(text: str) -> Markup:
+    """Escape prose and show its `code spans` (as the content writes them) as code, not as backticks."""
+    return Markup(_INLINE_CODE.sub(r"<code>\1</code>", str(escape(text))))  # noqa: S704  (escaped first)
+
+
 templates.env.filters["mark_variables"] = mark_variables
+templates.env.filters["inline_code"] = inline_code
 
 SECURITY_HEADERS: Final = {
     "Content-Security-Policy": (
@@ -96,6 +105,7 @@ async def diagnose_form(request: Request, catalog: CatalogDep, iam_index: IamInd
         else:  # as the API does: a long paste in a worker thread, not on the event loop
             diagnosis = await run_in_threadpool(diagnose_request, body, catalog, iam_index)
             context["result"] = diagnosis.model_dump(mode="json")
+        context["verdict"] = build_verdict(context["result"])
     except (ValidationError, ValueError) as exc:
         context["problem"] = _problem_text(exc)
         status = 422
@@ -103,6 +113,22 @@ async def diagnose_form(request: Request, catalog: CatalogDep, iam_index: IamInd
         template = "result.html" if "result" in context else "problem.html"
         return _page(request, template, context, status)
     return _page(request, "index.html", context, status)
+
+
+async def too_large(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+    """Answer an oversized form post (refused before parsing) with the page, or its problem fragment."""
+    request = Request(scope, receive)
+    context: dict[str, Any] = {
+        "form": {},
+        "problem": (
+            f"The paste is larger than {limit // 1024} KB, more than any one error needs. Paste only the "
+            "error itself (its first lines, with the request id) and try again."
+        ),
+    }
+    fragment = request.headers.get("x-fragment") == "1"
+    response = _page(request, "problem.html" if fragment else "index.html", context, 413)
+    response.headers["Connection"] = "close"  # the rest of the body was not read
+    await response(scope, receive, send)
 
 
 def _headers(text: str) -> dict[str, str]:

@@ -14,6 +14,7 @@ from api.grants import gcp_binding
 from api.render import compiled_template
 from api.schemas import DiagnoseRequest, DiagnoseResponse, FindingResponse
 from api.services.least_privilege import IMPLICIT_DENY_PREFIX, IamActionIndex
+from api.services.trace import trace
 
 
 def diagnose_request(
@@ -76,6 +77,7 @@ def diagnose_request(
         ],
         variant=diagnosis.variant,
         note=diagnosis.note,
+        trace=trace(reason, {**derived, **facts}, catalog),
     )
 
 

@@ -88,9 +88,9 @@ def cached_role_table(engine: Engine, reviewed: RoleTable | None) -> RoleTable |
         grant_on = known[permission].grant_on if permission in known else infer_grant_on(permission)
         try:
             permissions[permission] = PermissionRoles(
-                roles=[n for n, _ in smallest_roles(roles, permission=permission)], grant_on=grant_on
+                tuple(n for n, _ in smallest_roles(roles, permission=permission, grant_on=grant_on)), grant_on
             )
-        except ValidationError:  # a role name the table's pattern refuses
+        except ValueError:  # a role name the table's pattern refuses
             continue
     try:
         return RoleTable(

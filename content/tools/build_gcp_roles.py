@@ -1,137 +1,114 @@
-"""Rebuild content/data/gcp_permission_roles.json and its evidence from Google role definitions.
+"""Rebuild the GCP role data from Google's complete set of predefined role definitions.
 
-Input: a folder of role files, one per predefined role, each
-`{"role", "title", "stage", "commit", "source", "includedPermissions"}` as read from Google's role
-reference (here: the iann0036/iam-dataset copies of `roles.get`, each with the commit it was read
-at). Output: the permission → smallest roles table (up to 3 roles, fewest permissions first) for the
-permissions most often denied in the services the issue names, and `gcp_role_evidence.yaml`, which
-records for every role its source, stage, size and which table permissions it holds, so the table
-is checked by tests without the network. Grant levels already chosen by hand are kept.
+Input: the `gcp/roles/` folder of iann0036/iam-dataset (one `roles.get` answer per predefined role:
+name, title, stage, includedPermissions), at a known commit. Output:
 
-    python3 content/tools/build_gcp_roles.py /path/to/role-files
+- `content/data/gcp_predefined_roles.json.gz`: every role definition as read (the evidence: tests
+  check every table row against it, offline);
+- `content/data/gcp_permission_roles.json`: for every permission any suggestible role holds, up to
+  three roles to grant, ranked without privilege escalation (api/live/gcp_match.py), and the level
+  to grant them on (api/services/gcp_roles.py `infer_grant_on`, raised to the role's own lowest
+  level when only an organization-, folder- or billing-account-level role holds it).
+
+    git -C iam-dataset archive COMMIT gcp/roles | tar -x -C /tmp/roles
+    python3 content/tools/build_gcp_roles.py /tmp/roles/gcp/roles --commit COMMIT --date YYYY-MM-DD
 """
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
+import gzip
 import json
 import re
 import sys
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from api.live.gcp_match import holders_by_permission, smallest_roles
+from api.live.gcp_match import holders_by_permission, lowest_level, smallest_roles
 from api.services.gcp_roles import PERMISSION_PATTERN, infer_grant_on
 
 DATA = Path(__file__).resolve().parents[1] / "data"
-TABLE, EVIDENCE = DATA / "gcp_permission_roles.json", DATA / "gcp_role_evidence.yaml"
-SERVICES = {
-    "storage", "bigquery", "pubsub", "compute", "container", "secretmanager", "run", "cloudfunctions",
-    "artifactregistry", "cloudkms", "iam", "resourcemanager", "logging", "monitoring", "aiplatform", "datastore",
-    "serviceusage", "cloudbuild", "cloudsql", "orgpolicy", "iap", "cloudtasks", "cloudscheduler", "dataflow",
-    "billing", "apikeys",
-}  # fmt: skip
-# In the largest services, only the resource types developers meet every day ("most often denied").
-RESOURCE_TYPES = {
-    "compute": {
-        "instances", "disks", "images", "snapshots", "networks", "subnetworks", "firewalls", "addresses",
-        "globalAddresses", "instanceGroups", "instanceGroupManagers", "instanceTemplates", "machineTypes", "zones",
-        "regions", "projects", "zoneOperations", "regionOperations", "globalOperations", "routes", "routers",
-        "forwardingRules", "globalForwardingRules", "backendServices", "healthChecks", "sslCertificates", "urlMaps",
-        "targetHttpProxies", "targetHttpsProxies", "targetPools", "autoscalers", "diskTypes", "acceleratorTypes",
-        "resourcePolicies", "reservations",
-    },
-    "container": {
-        "clusters", "operations", "pods", "deployments", "services", "secrets", "configMaps", "namespaces", "nodes",
-        "jobs", "cronJobs", "replicaSets", "statefulSets", "daemonSets", "ingresses", "roles", "roleBindings",
-        "clusterRoles", "clusterRoleBindings", "serviceAccounts", "persistentVolumeClaims", "persistentVolumes",
-        "events", "horizontalPodAutoscalers", "networkPolicies", "customResourceDefinitions", "endpoints",
-    },
-    "aiplatform": {
-        "endpoints", "models", "customJobs", "datasets", "pipelineJobs", "batchPredictionJobs", "trainingPipelines",
-        "hyperparameterTuningJobs", "locations", "operations", "notebookRuntimes", "notebookRuntimeTemplates",
-        "indexes", "indexEndpoints", "tuningJobs", "cachedContents", "reasoningEngines", "schedules",
-    },
-}  # fmt: skip
+TABLE, ROLES = DATA / "gcp_permission_roles.json", DATA / "gcp_predefined_roles.json.gz"
+DATASET = "https://github.com/iann0036/iam-dataset"
 SOURCES = [
-    "https://github.com/iann0036/iam-dataset",
+    DATASET,
     "https://cloud.google.com/iam/docs/roles-permissions",
     "https://cloud.google.com/iam/docs/reference/rest/v1/roles/get",
 ]
 HEADER = (
-    "Permission -> the smallest predefined roles that contain it (up to 3) and the narrowest level to grant them "
-    "on. Written by content/tools/build_gcp_roles.py from Google's role definitions (iann0036/iam-dataset's "
-    "copies of roles.get, one file per role, at the commit recorded for each role in gcp_role_evidence.yaml); "
-    "tests check every row against that evidence. Basic roles, service agents' roles, roles/storage.legacy*, and "
-    "ALPHA, DEPRECATED or DISABLED roles are never listed. 'Smallest' is among the roles read, which cover each "
-    "service's viewer, user, editor, admin and single-purpose roles. Order: the permission's own service first, "
-    "viewer roles first for a read, then fewest permissions, and a role that can set IAM policy only after every "
-    "role that cannot (api/live/gcp_match.py). The service can refresh "
-    "this from Google's live role list (`whydenied data refresh-gcp-roles`)."
+    "Permission -> up to three predefined roles to grant for it, and the level to grant them on. Written by "
+    "content/tools/build_gcp_roles.py from the complete set of Google's predefined role definitions "
+    "(iann0036/iam-dataset's copies of roles.get, at data_commit, current as of data_date), kept beside it as "
+    "gcp_predefined_roles.json.gz; tests check every row against those definitions. Every permission any "
+    "suggestible role holds is listed. Never suggested: basic roles, service agents' roles, "
+    "roles/storage.legacy*, ALPHA/EAP/DEPRECATED/DISABLED roles, a role that could raise its own access "
+    "(setIamPolicy, actAs, token or key creation, role editing) unless no other role holds the permission, "
+    "and a role that cannot be granted at the row's level. Order: the permission's own service first, viewer "
+    "roles first for a read, then fewest permissions (api/live/gcp_match.py). The service can refresh this "
+    "from Google's live role list (`whydenied data refresh-gcp-roles`)."
 )
+_LEVEL_ORDER = ("organization", "folder", "billing_account")
 
 
-def _wanted(permission: str) -> bool:
-    if not re.match(PERMISSION_PATTERN, permission):  # a few files also list v2 names (iam.googleapis.com/...)
-        return False
-    service, _, rest = permission.partition(".")
-    if service not in SERVICES:
-        return False
-    types = RESOURCE_TYPES.get(service)
-    return types is None or rest.split(".", 1)[0] in types
+def read_roles(role_dir: Path) -> dict[str, dict[str, Any]]:
+    """Return role name -> {stage, title, permissions} for every definition file in the folder."""
+    roles = {}
+    for path in sorted(role_dir.glob("*.json")):
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        roles[raw["name"]] = {
+            "stage": raw.get("stage", "GA"),
+            "title": raw.get("title", ""),
+            "permissions": sorted(raw.get("includedPermissions") or []),
+        }
+    return roles
 
 
-def build(role_dir: Path) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Return the new table's permissions and the evidence, from the role files in `role_dir`."""
-    roles = [json.loads(path.read_text(encoding="utf-8")) for path in sorted(role_dir.glob("*.json"))]
-    holders = holders_by_permission(((r["role"], r["stage"], r["includedPermissions"]) for r in roles), _wanted)
-    current = json.loads(TABLE.read_text(encoding="utf-8"))["permissions"] if TABLE.exists() else {}
+def build_table(roles: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Return permission -> {roles, grant_on} over every permission a suggestible role holds."""
+    valid = re.compile(PERMISSION_PATTERN)
+    holders = holders_by_permission(
+        ((name, role["stage"], role["permissions"]) for name, role in roles.items()), lambda p: bool(valid.match(p))
+    )
     table = {}
     for permission in sorted(holders):
-        grant_on = current[permission]["grant_on"] if permission in current else infer_grant_on(permission)
-        table[permission] = {
-            "roles": [name for name, _ in smallest_roles(holders[permission], permission=permission)],
-            "grant_on": grant_on,
-        }
-    listed = {name for entry in table.values() for name in entry["roles"]}
-    evidence = {
-        role["role"]: {
-            "source": role["source"],
-            "stage": role["stage"],
-            "permission_count": len(role["includedPermissions"]),
-            "holds": sorted(p for p in role["includedPermissions"] if p in table and role["role"] in table[p]["roles"]),
-        }
-        for role in roles
-        if role["role"] in listed
-    }
-    return table, evidence
-
-
-def _write(path: Path, header: str, document: dict[str, Any]) -> None:
-    body = yaml.safe_dump(document, sort_keys=False, width=200, default_flow_style=None)
-    path.write_text(header + body, encoding="utf-8")
+        grant_on: str = infer_grant_on(permission)
+        chosen = [name for name, _ in smallest_roles(holders[permission], permission=permission, grant_on=grant_on)]
+        # Only roles granted above the project qualify: grant there, and rank again for that level.
+        levels = {lowest_level(name, roles[name]["permissions"]) for name in chosen}
+        if None not in levels and grant_on not in _LEVEL_ORDER:
+            grant_on = min((level for level in levels if level), key=_LEVEL_ORDER.index)
+            chosen = [n for n, _ in smallest_roles(holders[permission], permission=permission, grant_on=grant_on)]
+        table[permission] = {"roles": chosen, "grant_on": grant_on}
+    return table
 
 
 def main() -> None:
     """Write both files."""
-    table, evidence = build(Path(sys.argv[1]))
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("role_dir", type=Path)
+    parser.add_argument("--commit", required=True, help="the iam-dataset commit the files were read at")
+    parser.add_argument("--date", required=True, type=dt.date.fromisoformat, help="the commit's date")
+    args = parser.parse_args()
+    roles = read_roles(args.role_dir)
+    table = build_table(roles)
+    evidence = {"source": DATASET, "commit": args.commit, "date": args.date.isoformat(), "roles": roles}
+    ROLES.write_bytes(gzip.compress(json.dumps(evidence, sort_keys=True, separators=(",", ":")).encode(), mtime=0))
     # One row a line, so a change reads as a diff of the permissions it touches.
     rows = ",\n".join(f"    {json.dumps(p)}: {json.dumps(e, separators=(', ', ': '))}" for p, e in table.items())
-    head = {"about": HEADER, "sources": SOURCES, "last_reviewed": dt.date.today().isoformat()}
+    head = {
+        "about": HEADER,
+        "sources": SOURCES,
+        "last_reviewed": dt.date.today().isoformat(),
+        "data_commit": args.commit,
+        "data_date": args.date.isoformat(),
+        "role_count": len(roles),
+    }
     head_text = json.dumps(head, indent=2, ensure_ascii=False)[:-2]  # drop the closing "\n}"
     TABLE.write_text(f'{head_text},\n  "permissions": {{\n{rows}\n  }}\n}}\n', encoding="utf-8")
-    _write(
-        EVIDENCE,
-        "# Evidence for gcp_permission_roles.json, written by content/tools/build_gcp_roles.py: for every role the\n"
-        "# table lists, where its definition was read (Google's role reference as copied in iann0036/iam-dataset, at\n"
-        "# the commit shown), its launch stage, how many permissions it holds, and which table permissions it holds.\n",
-        {"roles": dict(sorted(evidence.items()))},
-    )
-    print(f"{len(table)} permissions, {len(evidence)} roles")
+    print(f"{len(table)} permissions from {len(roles)} roles")
 
 
 if __name__ == "__main__":

@@ -343,3 +343,22 @@ def test_a_json_body_without_a_content_type_is_read_as_json(client: TestClient) 
     assert response.json()["reason"] == "http.authz.forbidden"
     not_json = _post_raw(client, b"error=HTTP 403", None)
     assert not_json.status_code == 415  # and a body that is not JSON is still refused as such
+
+
+# -- 413 on the web form: a page a person can read, not problem+json ---------------------------
+
+
+@pytest.mark.parametrize("fragment", [False, True], ids=["whole-page", "script-fragment"])
+def test_oversized_paste_on_the_web_form_answers_a_readable_page(client: TestClient, fragment: bool) -> None:
+    paste = "An error occurred (AccessDenied) " + "x" * DEFAULT_LIMIT
+    headers = {"X-Fragment": "1"} if fragment else {}
+    response = client.post("/", data={"error": paste}, headers=headers)
+
+    assert response.status_code == 413
+    assert response.headers["content-type"].startswith("text/html")
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    assert "The paste is larger than 64 KB" in response.text
+    assert 'role="alert"' in response.text
+    assert ('<form id="diagnose"' in response.text) is not fragment  # no JavaScript: the whole page, form and all
+    for path in ("/v1/diagnose", "/mcp/"):  # programs still get problem+json
+        assert client.post(path, content=paste.encode()).headers["content-type"] == PROBLEM_MEDIA_TYPE, path

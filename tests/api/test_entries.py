@@ -211,3 +211,9 @@ def test_docs_serves_html(client: TestClient) -> None:
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
     assert "/openapi.json" in response.text
+    # every asset from this server (no CDN), and the pages' CSP: no inline script
+    assert "https://" not in response.text and "<script>" not in response.text
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    for asset in ("/docs-assets/swagger-ui-bundle.js", "/docs-assets/swagger-ui.css", "/static/docs.js"):
+        assert client.get(asset).status_code == 200, asset
+    assert client.get("/redoc").status_code == 404  # ReDoc would load from a CDN: not served

@@ -136,3 +136,46 @@ def test_explain_markdown_ticket_has_no_live_link_from_the_paste(paste: str) -> 
     page = PARSER.render(result.stdout)
     assert LIVE.findall(page) == []
     assert "evil.example" in result.stdout  # shown, as text or code, not dropped
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_verdict_card_markdown_with_hostile_facts_stays_inert(catalog: Catalog, value: str) -> None:
+    """The card quotes who, what and where from the paste, and repeats the first step's command."""
+    from api.verdict import build
+
+    facts = {"principal": value, "action": value, "resource": value, "policy_arn": value}
+    for entry_id in ("aws.authz.explicit_deny.scp", "aws.authz.implicit_deny.identity_policy"):
+        guidance = catalog.entries[entry_id].render(facts)
+        response = {"provider": "aws", "category": "authorization", "reason": entry_id, "confidence": 0.9}
+        markdown = render_markdown({**response, "facts": facts, "guidance": guidance})
+        card = markdown.split("\n---\n", 1)[0]
+        page = PARSER.render(card)
+        assert LIVE.findall(PARSER.render(markdown)) == [], entry_id
+        assert _broken(markdown, _commands(guidance)) == [], entry_id
+        first = build({**response, "facts": facts, "guidance": guidance}).first_step
+        assert first is not None
+        if first.command:
+            assert _broken(card, [first.command]) == [], entry_id
+        shown = " ".join(_LINE_ENDING.split(value))  # a code span shows line breaks as spaces
+        assert f"<strong>Who:</strong> <code>{html.escape(shown, quote=False)}</code>" in page, entry_id
+
+
+_LINE_ENDING: Final = re.compile(r"\r\n?|\n")
+
+
+def test_ticket_markdown_keeps_every_command_whole_for_every_reason(catalog: Catalog) -> None:
+    """`explain --markdown` / `diagnose --markdown` for each reason entry's first real example: the
+    card's first command and every playbook command is one code block, and the page has one card."""
+    from api.schemas import DiagnoseRequest
+    from api.services.diagnosis import diagnose_request
+
+    broken: dict[str, list[str]] = {}
+    for entry in catalog.reason_entries():
+        response = diagnose_request(DiagnoseRequest.model_validate(entry.examples[0].input), catalog)
+        markdown = render_markdown(response.model_dump(mode="json"))
+        assert response.guidance is not None
+        if failures := _broken(markdown, _commands(response.guidance)):
+            broken[entry.id] = failures
+        headings = [t for t in PARSER.parse(markdown) if t.type == "heading_open" and t.tag == "h1"]
+        assert len(headings) == 2, entry.id  # the card's verdict, then the playbook's title
+    assert broken == {}

@@ -305,3 +305,22 @@ def test_a_get_on_the_mcp_endpoint_answers_at_once(catalog: Catalog) -> None:
             response = client.get(path, headers={"Accept": "text/event-stream"})
             assert response.status_code == 405 and response.headers["allow"] == "POST"
             assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_http_every_entry_keeps_its_commands_whole_in_code_blocks(live_url: str, catalog: Catalog) -> None:
+    """get_entry and the entry resources are Markdown an agent shows: read by a CommonMark parser,
+    every multi-line command is one code block, for every entry in the catalogue."""
+    from tests.api.test_markdown_safety import _broken, _commands
+
+    broken: dict[str, list[str]] = {}
+    async with Client(f"{live_url}/mcp/") as client:
+        for entry_id, compiled in catalog.entries.items():
+            commands = _commands(compiled.render({}, for_case=False))
+            tool = _text(await client.call_tool("get_entry", {"id": entry_id}))
+            content = (await client.read_resource(f"whydenied://entries/{entry_id}")).contents[0]
+            assert isinstance(content, TextResourceContents)
+            for markdown in (tool, content.text):
+                if failures := _broken(markdown, commands):
+                    broken[entry_id] = failures
+    assert broken == {}
+    assert any("\n" in command for compiled in catalog.entries.values() for command in _commands(compiled.render({})))

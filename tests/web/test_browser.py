@@ -30,7 +30,7 @@ def _diagnose(page: Any, error: str) -> None:
 
 def test_browser_aws_scp_paste_shows_the_layer_and_a_filled_command(page: Any) -> None:
     _diagnose(page, AWS_SCP)
-    assert page.locator("#result h2").inner_text() == "Explicit Deny in a service control policy (SCP)"
+    assert page.locator("#result h2.playbook-title").inner_text() == "Explicit Deny in a service control policy (SCP)"
     assert page.locator("#result article").get_attribute("data-reason") == "aws.authz.explicit_deny.scp"
     commands = page.locator("#result pre code").all_inner_texts()
     assert any("service_control_policy/p-2kgnabcd" in command for command in commands)

@@ -22,7 +22,7 @@ function addCopyButtons(root) {
         done();
       }
     });
-    block.appendChild(button);
+    block.insertBefore(button, block.firstChild);  // above the command, never over its text
   });
 }
 
@@ -49,7 +49,12 @@ document.addEventListener("DOMContentLoaded", function () {
     button.disabled = true;
     button.textContent = "Diagnosing…";
     fetch("/", { method: "POST", body: new URLSearchParams(new FormData(form)), headers: { "X-Fragment": "1" } })
-      .then(function (response) { return response.text(); })
+      .then(function (response) {
+        // Our pages answer HTML even when they refuse; anything else (a proxy's error) gets a sentence.
+        if ((response.headers.get("content-type") || "").indexOf("text/html") === 0) return response.text();
+        return '<p class="problem" role="alert">The server could not answer (HTTP ' + response.status +
+          "). Try again in a moment.</p>";
+      })
       .then(function (html) {
         result.innerHTML = html;  // server-rendered and escaped; the CSP allows no inline script
         addCopyButtons(result);

@@ -1,0 +1,1 @@
+"""Real pastes from sources the grammars were not written from, split by source into dev and held-out."""
