@@ -101,10 +101,11 @@ def aws_statuses(reason: str) -> dict[str, tuple[Verdict, str]] | None:
         return None
     statuses: dict[str, tuple[Verdict, str]] = {}
     if kind == "explicit_deny":
-        where = "a policy the message does not name" if policy_type == "unknown_policy" else "this layer"
+        names = {layer.id: layer.name.lower() for layer in AWS_LAYERS}
+        where = names.get(policy_type, "a policy the message does not name")
         for layer in AWS_LAYERS:
             if layer.id == "explicit_deny":
-                statuses[layer.id] = ("denied", f"The message says: with an explicit deny, in {where}.")
+                statuses[layer.id] = ("denied", f"The message says the Deny is explicit, in {where}.")
             elif layer.id == policy_type:
                 statuses[layer.id] = ("denied", "The message names this policy type as holding the Deny statement.")
             else:
