@@ -234,6 +234,8 @@ class CompiledEntry:
                 step.pop("when", None)
                 if when is not None and for_case and not applies(when, known):
                     continue
+                if step.get("changes"):
+                    step["changes_state"] = True  # the contract's name (API.md) for the same flag
                 grant = step.pop("grant", None)
                 if grant is not None:
                     step["command"] = _grant_command(grant, known)

@@ -2,7 +2,9 @@
 and the names inside a policy assignment id. Pure string work; every pattern anchored and bounded.
 
 The role table holds common actions only; each role name is a built-in role of Azure RBAC
-(https://learn.microsoft.com/en-us/azure/role-based-access-control/built-in-roles). An action not in
+(https://learn.microsoft.com/en-us/azure/role-based-access-control/built-in-roles), and
+tests/adapters/test_azure_roles_hold_actions.py checks against Azure's own role definitions
+(content/data/azure_builtin_roles.json.gz) that each suggested role grants the action it is given for. An action not in
 the table gets no role, and the entry says how to find one (`az role definition list`).
 """
 
@@ -28,19 +30,19 @@ _ROLE_TABLE: Final[tuple[tuple[re.Pattern[str], str], ...]] = tuple(
         (r"Microsoft\.Storage/storageAccounts/tableServices/tables/entities/read", "Storage Table Data Reader"),
         (r"Microsoft\.Storage/storageAccounts/tableServices/[a-z/]{1,60}", "Storage Table Data Contributor"),
         (r"Microsoft\.Storage/storageAccounts/listKeys/action", "Reader and Data Access"),
-        # Roles narrower than Reader for a read they hold
-        (r"Microsoft\.ContainerRegistry/registries/pull/read", "AcrPull"),
-        (r"Microsoft\.ContainerRegistry/registries/push/write", "AcrPush"),
-        # Any other read (control plane): Reader
-        (r"Microsoft\.[A-Za-z]{1,60}/[A-Za-z/]{0,200}/read", "Reader"),
-        (r"Microsoft\.Storage/storageAccounts/[A-Za-z/]{1,80}", "Storage Account Contributor"),
-        # Key Vault data plane (RBAC permission model)
+        # Key Vault data plane (RBAC permission model): before the generic read, which is the control plane's
         (r"Microsoft\.KeyVault/vaults/secrets/(?:getSecret/action|readMetadata/action)", "Key Vault Secrets User"),
         (r"Microsoft\.KeyVault/vaults/secrets/[A-Za-z/]{1,60}", "Key Vault Secrets Officer"),
         (r"Microsoft\.KeyVault/vaults/keys/(?:read|[a-z]{1,20}/action)", "Key Vault Crypto User"),
         (r"Microsoft\.KeyVault/vaults/keys/[A-Za-z/]{1,60}", "Key Vault Crypto Officer"),
         (r"Microsoft\.KeyVault/vaults/certificates/read", "Key Vault Certificate User"),
         (r"Microsoft\.KeyVault/vaults/certificates/[A-Za-z/]{1,60}", "Key Vault Certificates Officer"),
+        # Roles narrower than Reader for a read they hold
+        (r"Microsoft\.ContainerRegistry/registries/pull/read", "AcrPull"),
+        (r"Microsoft\.ContainerRegistry/registries/push/write", "AcrPush"),
+        # Any other read (control plane): Reader
+        (r"Microsoft\.[A-Za-z]{1,60}/[A-Za-z/]{0,200}/read", "Reader"),
+        (r"Microsoft\.Storage/storageAccounts/[A-Za-z/]{1,80}", "Storage Account Contributor"),
         (r"Microsoft\.KeyVault/vaults/[A-Za-z/]{1,60}", "Key Vault Contributor"),
         # Registries, clusters, networks, compute, web
         (r"Microsoft\.ContainerService/managedClusters/listClusterUserCredential/action",

@@ -123,7 +123,7 @@ def render_case(case: Case, catalog: Catalog) -> Iterator[Rendered]:
             text="role suggestion",
         )
     # The trace's inspect commands: each layer's own entry rendered for this case's facts.
-    for index, layer in enumerate(body.get("trace") or []):
+    for index, layer in enumerate(guidance.get("trace") or []):
         if layer.get("inspect") and layer["inspect"] not in shown:
             yield Rendered(
                 source=case.source,
