@@ -26,7 +26,7 @@ def live_checks(
     """Return the checks' results as JSON values, and the confidence they leave.
 
     `on_server` says the credentials are the server's (the default, so a caller that forgets gets
-    the strict rules): checks then stay inside its own AWS account and GCP project. The CLI passes
+    the strict rules): checks then stay inside its own AWS account, GCP project and Azure subscription. The CLI passes
     False: the user's own credentials may read another project, or SCPs from a management account.
     """
     if provider == "aws":
@@ -43,6 +43,10 @@ def live_checks(
         from api.live.kubernetes import run_kubernetes_checks  # the kubernetes client only when asked
 
         results = run_kubernetes_checks(facts, reason, timeout=timeout, on_server=on_server)
+    elif provider == "azure":
+        from api.live.azure import run_azure_checks  # azure-identity and azure-mgmt-authorization only when asked
+
+        results = run_azure_checks(facts, reason, timeout=timeout, on_server=on_server)
     else:
         return [{"check": "live checks", "outcome": "unavailable", "summary": f"none for {provider}"}], confidence
     # The decision checks speak to the reason: agreement makes it near-certain, disagreement doubtful.
