@@ -82,8 +82,11 @@ def run_azure_checks(
         return [CheckResult(ROLE_CHECK, "unavailable", f"no usable Azure credential ({_first_line(exc)})")]
     except HttpResponseError as exc:
         if exc.status_code in (401, 403):
-            summary = f"Azure Resource Manager refused to list the assignments ({exc.status_code})"
-            return [CheckResult(ROLE_CHECK, "not permitted", summary, needs=_NEEDS)]
+            from adapters.registry import diagnose  # the check's own denial, read as any pasted one
+
+            reading = diagnose(f"{exc.status_code} {str(exc.message or '')[:4000]}", provider="azure")
+            summary = f"Azure Resource Manager refused to list the assignments ({exc.status_code}); it needs {_NEEDS}"
+            return [CheckResult(ROLE_CHECK, "not permitted", summary, needs=_NEEDS, denial_reason=reading.reason)]
         return [CheckResult(ROLE_CHECK, "unavailable", f"Azure Resource Manager answered {exc.status_code}")]
     except Exception as exc:  # unreachable endpoint, timeout, TLS
         return [CheckResult(ROLE_CHECK, "unavailable", f"Azure Resource Manager did not answer ({type(exc).__name__})")]
@@ -116,23 +119,27 @@ def _role_assignments(
 ) -> CheckResult:
     found = client.role_assignments.list_for_scope(scope, filter=f"assignedTo('{principal}')", **options)
     granting, held = [], []
+    roles: dict[str, Any] = {}  # one read per role definition, however many scopes assign it
     for assignment in _bounded(found):
         where = str(assignment.scope or "")
         if where.lower().startswith(scope.lower() + "/"):
             continue  # below the denied scope: it does not reach it
-        role = client.role_definitions.get_by_id(assignment.role_definition_id, **options)
+        role_id = str(assignment.role_definition_id or "")
+        if role_id not in roles:
+            roles[role_id] = client.role_definitions.get_by_id(role_id, **options)
+        role = roles[role_id]
         entry = {"role": role.role_name, "scope": where, "principal_id": assignment.principal_id}
         held.append(entry)
         if any(_grants(permission, action) for permission in role.permissions or []):
             granting.append(entry)
     details = {"principal": principal, "action": action, "scope": scope, "assignments": held[:50]}
     if granting:
-        roles = ", ".join(f"{g['role']} at {g['scope']}" for g in granting[:3])
+        named = ", ".join(f"{g['role']} at {g['scope']}" for g in granting[:3])
         if reason == "azure.authz.deny_assignment":
-            summary = f"{roles} grants {action}; a deny assignment overrides it"
+            summary = f"{named} grants {action}; a deny assignment overrides it"
             return CheckResult(ROLE_CHECK, "verified", summary, details)
         summary = (
-            f"{roles} grants {action} to {principal} at this scope now: the assignment is newer than the "
+            f"{named} grants {action} to {principal} at this scope now: the assignment is newer than the "
             "caller's token (role changes take up to 10 minutes, longer for a managed identity's cached "
             "token; sign in again or get a new token), or another identity made the call"
         )

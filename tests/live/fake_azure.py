@@ -77,6 +77,7 @@ class FakeArm:
         self.deny_assignments: list[dict[str, Any]] = []
         self.requests: list[tuple[str, str | None]] = []  # (path, $filter)
         self.authorization: list[str] = []
+        self.forbidden: dict[str, Any] | None = None  # an ARM error body: every call answers 403 with it
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -115,6 +116,8 @@ class FakeArm:
         self.server.server_close()
 
     def answer(self, path: str) -> tuple[int, dict[str, Any]]:
+        if self.forbidden is not None:
+            return 403, self.forbidden
         if path.endswith(PROVIDER + "roleAssignments"):
             return 200, {"value": self.role_assignments}
         if path.endswith(PROVIDER + "denyAssignments"):

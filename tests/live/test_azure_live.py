@@ -136,6 +136,37 @@ def test_a_contradiction_lowers_the_confidence_through_live_checks(
     assert confidence == 0.5
 
 
+def test_each_role_definition_is_read_once(fake: FakeArm) -> None:
+    fake.role_assignments = [
+        role_assignment(GROUP, OID, READER, "a1"),
+        role_assignment(f"/subscriptions/{SUBSCRIPTION}", OID, READER, "a2"),
+    ]
+    facts, reason = _denial()
+    roles = _run(fake, facts, reason, on_server=False)["azure role assignments"]
+    assert [a["scope"] for a in roles.details["assignments"]] == [GROUP, f"/subscriptions/{SUBSCRIPTION}"]
+    assert [path for path, _ in fake.requests].count(READER["id"]) == 1
+
+
+def test_a_check_that_is_itself_denied_says_what_it_needs(fake: FakeArm) -> None:
+    # The body ARM returns when the caller may not read role assignments (its documented error shape).
+    fake.forbidden = {
+        "error": {
+            "code": "AuthorizationFailed",
+            "message": (
+                f"The client 'checker@contoso.com' with object id '{OID}' does not have authorization to perform "
+                "action 'Microsoft.Authorization/roleAssignments/read' over scope "
+                f"'{ACCOUNT}/providers/Microsoft.Authorization' or the scope is invalid. If access was recently "
+                "granted, please refresh your credentials."
+            ),
+        }
+    }
+    facts, reason = _denial()
+    [result] = _run(fake, facts, reason, on_server=False).values()
+    assert result.outcome == "not permitted"
+    assert result.needs is not None and "roleAssignments/read" in result.needs
+    assert result.denial_reason == "azure.authz.rbac_denied"
+
+
 def test_a_server_refuses_a_scope_outside_its_own_subscription(fake: FakeArm, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AZURE_SUBSCRIPTION_ID", "99999999-8888-7777-6666-555555555555")
     facts, reason = _denial()
