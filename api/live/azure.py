@@ -2,8 +2,8 @@
 
 For `AuthorizationFailed` (a missing grant), a deny assignment, or `LinkedAuthorizationFailed`, the
 facts name the principal's object id, the action and the scope. Two read-only ARM calls answer it:
-the role assignments that apply to the principal there (`assignedTo('<oid>')`, which also counts the
-groups it is in; assignments below the scope are dropped, they do not reach it) with each one's role
+the role assignments that apply to the principal there (`atScope() and assignedTo('<oid>')`, which
+also counts the groups it is in; any below the scope are dropped, they do not reach it) with each one's role
 definition, and the deny assignments at or above the scope (`atScope()`). A deny assignment that
 covers the action confirms a deny; no role that grants the action confirms a missing grant; a role
 that grants it contradicts the diagnosis (an assignment newer than the caller's token, or a
@@ -117,13 +117,16 @@ def _client(subscription: str) -> Any:
 def _role_assignments(
     client: Any, principal: str, action: str, scope: str, reason: str | None, options: dict[str, Any]
 ) -> CheckResult:
-    found = client.role_assignments.list_for_scope(scope, filter=f"assignedTo('{principal}')", **options)
+    # atScope() and assignedTo(): at or above the scope, the principal's own and its groups' (transitively);
+    # https://learn.microsoft.com/en-us/azure/role-based-access-control/role-assignments-list-rest
+    wanted = f"atScope() and assignedTo('{principal}')"
+    found = client.role_assignments.list_for_scope(scope, filter=wanted, **options)
     granting, held = [], []
     roles: dict[str, Any] = {}  # one read per role definition, however many scopes assign it
     for assignment in _bounded(found):
         where = str(assignment.scope or "")
         if where.lower().startswith(scope.lower() + "/"):
-            continue  # below the denied scope: it does not reach it
+            continue  # below the denied scope (atScope() should not return it): it does not reach it
         role_id = str(assignment.role_definition_id or "")
         if role_id not in roles:
             roles[role_id] = client.role_definitions.get_by_id(role_id, **options)
@@ -156,14 +159,15 @@ def _deny_assignments(
         where = str(deny.scope or "").rstrip("/")
         if deny.do_not_apply_to_child_scopes and where.lower() != scope.lower():
             continue
-        if not _applies_to(deny, principal) or not any(_grants(p, action) for p in deny.permissions or []):
+        whom = _applies_to(deny, principal)
+        if whom is None or not any(_grants(p, action) for p in deny.permissions or []):
             continue
-        covering.append({"name": deny.deny_assignment_name, "id": deny.id, "scope": where})
+        covering.append({"name": deny.deny_assignment_name, "id": deny.id, "scope": where, "applies_to": whom})
     details = {"principal": principal, "action": action, "scope": scope, "deny_assignments": covering[:20]}
     if covering:
         first = covering[0]
         summary = (
-            f"the deny assignment '{first['name']}' at {first['scope']} denies {action}; "
+            f"the deny assignment '{first['name']}' at {first['scope']} denies {action} to {first['applies_to']}; "
             "only what created it (a managed application, a deployment stack) can lift it"
         )
         if reason == "azure.authz.deny_assignment":
@@ -176,13 +180,18 @@ def _deny_assignments(
     return CheckResult(DENY_CHECK, "verified", f"no deny assignment at or above {scope} covers {action}", details)
 
 
-def _applies_to(deny: Any, principal: str) -> bool:
-    """Whether a deny assignment names the principal, everyone, or a group (membership is not read here)."""
+def _applies_to(deny: Any, principal: str) -> str | None:
+    """Whom of the principal a deny assignment names: it, everyone, a group (membership is not read), or None."""
     excluded = {str(p.id).lower() for p in deny.exclude_principals or []}
     if principal.lower() in excluded:
-        return False
+        return None
     named = deny.principals or []
-    return any(str(p.id).lower() in (principal.lower(), _EVERYONE) or p.type == "Group" for p in named)
+    if any(str(p.id).lower() == principal.lower() for p in named):
+        return "the principal"
+    if any(str(p.id) == _EVERYONE for p in named):
+        return "everyone"
+    group = next((str(p.id) for p in named if p.type == "Group"), None)
+    return f"group {group}, if the principal is a member" if group else None
 
 
 def _grants(permission: Any, action: str) -> bool:

@@ -85,7 +85,7 @@ def test_no_role_that_grants_the_action_verifies_the_missing_grant(fake: FakeArm
     assert [a["role"] for a in roles.details["assignments"]] == ["Reader"]
     assert by_check["azure deny assignments"].outcome == "verified"
     asked = dict(fake.requests)
-    assert asked[f"{ACCOUNT}/providers/Microsoft.Authorization/roleAssignments"] == f"assignedTo('{OID}')"
+    assert asked[f"{ACCOUNT}/providers/Microsoft.Authorization/roleAssignments"] == f"atScope() and assignedTo('{OID}')"
     assert asked[f"{ACCOUNT}/providers/Microsoft.Authorization/denyAssignments"] == "atScope()"
     assert all(header == "Bearer test-token" for header in fake.authorization)
 
@@ -98,6 +98,7 @@ def test_a_deny_assignment_that_covers_the_action_verifies_the_deny(fake: FakeAr
     deny = by_check["azure deny assignments"]
     assert deny.outcome == "verified"
     assert deny.details["deny_assignments"][0]["scope"] == GROUP
+    assert deny.details["deny_assignments"][0]["applies_to"] == "everyone"
     # The grant exists, and the deny overrides it: that is the diagnosis, not a contradiction.
     assert by_check["azure role assignments"].outcome == "verified"
 
