@@ -12,6 +12,7 @@ import pytest
 from adapters.registry import diagnose
 from api.live.apply import live_checks
 from api.live.azure import run_azure_checks
+from tests.conftest import ClientFactory
 from tests.live.fake_azure import FakeArm, deny_assignment, role_assignment, role_definition
 
 pytest.importorskip("azure.mgmt.authorization")
@@ -204,3 +205,24 @@ def test_a_denial_without_an_object_id_is_not_checked() -> None:
     facts.pop("object_id")  # 'principal' is then the sign-in name, not an object id
     results = run_azure_checks(facts, reason, on_server=False)
     assert results[0].outcome == "unavailable"
+
+
+def test_the_api_refuses_a_paste_naming_another_subscription(
+    make_client: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from api.services.api_keys import create_key
+
+    monkeypatch.setenv("AZURE_SUBSCRIPTION_ID", "99999999-8888-7777-6666-555555555555")
+    client = make_client(live_checks_enabled=True, live_timeout_seconds=1)
+    _, key = create_key(client.app.state.engine, "ide-plugin")  # type: ignore[attr-defined]
+    answer = client.post(
+        "/v1/diagnose", json={"error": PASTE, "live": True}, headers={"Authorization": f"Bearer {key}"}
+    )
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["reason"] == "azure.authz.rbac_denied"
+    assert [(check["check"], check["outcome"]) for check in body["live"]] == [
+        ("azure role assignments", "refused"),
+        ("azure deny assignments", "refused"),
+    ]
+    assert SUBSCRIPTION in body["live"][0]["summary"] and "your own credentials" in body["live"][0]["summary"]
