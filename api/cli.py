@@ -218,7 +218,7 @@ def _explain(args: argparse.Namespace) -> int:
     from api.catalog import load_catalog
     from api.schemas import DiagnoseRequest
     from api.services.diagnosis import diagnose_request
-    from api.services.least_privilege import load_iam_index
+    from api.services.least_privilege import load_iam_index_lazily
     from api.terminal import Style, colour_wanted, render_markdown, render_text
 
     try:
@@ -230,7 +230,7 @@ def _explain(args: argparse.Namespace) -> int:
         return _fail("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
     except (OSError, ValueError) as exc:
         return _fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
-    response = diagnose_request(request, load_catalog(check=False), load_iam_index).model_dump(mode="json")
+    response = diagnose_request(request, load_catalog(check=False), load_iam_index_lazily).model_dump(mode="json")
     if args.live:
         _add_live_checks(response, args)
     if args.markdown:  # before --json: `diagnose` defaults to JSON, and --markdown must still win
