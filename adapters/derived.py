@@ -14,6 +14,8 @@ import re
 from collections.abc import Mapping
 from typing import Final
 
+from adapters.azure.derive import azure_derived
+
 # arn:aws:sts::123456789012:assumed-role/Deploy/session-name
 _ASSUMED_ROLE = re.compile(r"^arn:(aws[a-z-]{0,10}):sts::(\d{12}):assumed-role/([\w+=,.@-]{1,64})/[^\s]{1,128}$")
 # arn:aws:iam::123456789012:role/path/to/Name, arn:aws:iam::123456789012:user/Name
@@ -41,6 +43,15 @@ _FULL_NAME = re.compile(r"^//([a-z0-9.-]{1,128}\.googleapis\.com)/(\S{1,1024})$"
 _RELATIVE_NAME = re.compile(r"^(?:projects|organizations|folders|billingAccounts)/[^\s]{1,1024}$")
 # a service account named by its email alone (gcloud: "... act as service account x@p.iam.gserviceaccount.com")
 _SA_EMAIL = re.compile(r"^[a-z0-9-]{1,100}@([a-z0-9-]{1,64}\.iam|[a-z0-9-]{1,64})\.gserviceaccount\.com$")
+# Kubernetes: system:serviceaccount:NAMESPACE:NAME, and the verbs RBAC rules take
+_K8S_SERVICE_ACCOUNT = re.compile(r"^system:serviceaccount:([a-z0-9][a-z0-9.-]{0,252}):([a-z0-9][a-z0-9.-]{0,252})$")
+_K8S_VERBS: Final = frozenset(
+    {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection", "impersonate", "bind",
+     "escalate", "use", "approve", "sign", "attest", "proxy", "*"}
+)  # fmt: skip
+# pods, deployments.apps, pods/exec, deployments.apps/scale (kubectl's resource.group/subresource)
+_K8S_RESOURCE = re.compile(r"^([a-z0-9*][a-z0-9.*-]{0,252})(?:/([a-z]{1,40}))?$")
+_K8S_NAME_UNSAFE = re.compile(r"[^a-z0-9.-]+")
 # IAM policy names: [\w+=,.@-]{1,128}; an action like s3:GetObject becomes allow-s3-GetObject
 _POLICY_NAME_UNSAFE = re.compile(r"[^\w+=,.@-]")
 _WORDS = re.compile(r"[A-Za-z0-9]{1,64}")
@@ -51,6 +62,8 @@ PRINCIPAL_KINDS: Final = frozenset(
         "iam_user", "iam_role", "role_session", "root", "federated_user", "aws_service",
         # GCP
         "user", "service_account", "group", "domain", "workload_identity",
+        # Kubernetes
+        "k8s_service_account",
     }
 )  # fmt: skip
 
@@ -139,7 +152,11 @@ DERIVED_KEYS: Final = (
     "table_name", "secret_id", "policy_id", "inline_policy_name", "statement_id", "policy_principal",
     "principal_email", "member", "full_resource_name", "project", "secret", "topic", "subscription",
     "service_account_email", "location", "key_ring", "crypto_key", "repository", "run_service", "dataset",
-    "object_name", "folder", "organization", "billing_account",
+    "object_name", "folder", "organization", "billing_account", "service_account_subject", "binding_subject",
+    "can_i_resource", "subresource", "rbac_role_name", "non_resource_url",
+    # Azure (adapters/azure/derive.py)
+    "azure_role", "linked_role", "scope", "first_linked_scope", "policy_assignment_scope", "policy_assignment_name",
+    "policy_definition_name", "policy_definition_kind",
 )  # fmt: skip
 
 # Which stated fact each derived value comes from: the `basis` of its finding.
@@ -154,6 +171,13 @@ DERIVED_FROM: Final[dict[str, str]] = {
     "inline_policy_name": "action",
     "statement_id": "action",
     "policy_principal": "principal",
+    "azure_role": "action",
+    "linked_role": "linked_action",
+    "first_linked_scope": "linked_scope",
+    "policy_assignment_scope": "policy_assignment",
+    "policy_assignment_name": "policy_assignment",
+    "policy_definition_name": "policy_definition",
+    "policy_definition_kind": "policy_definition",
 }
 
 
@@ -165,6 +189,8 @@ def derived_facts(facts: Mapping[str, str | int]) -> dict[str, str]:
     derived.update(_aws_principal(principal))
     derived.update(_aws_resource(resource))
     derived.update(_gcp_derived(facts, principal, resource))
+    derived.update(_kubernetes_derived(facts, principal, resource))
+    derived.update(azure_derived(facts))
     policy_arn = str(facts.get("policy_arn", ""))
     if policy_arn.startswith("arn:") and "/" in policy_arn:
         derived["policy_id"] = policy_arn.rsplit("/", 1)[1]
@@ -181,6 +207,36 @@ def derived_facts(facts: Mapping[str, str | int]) -> dict[str, str]:
     elif principal.startswith("arn:") and derived.get("principal_kind") in ("iam_user", "iam_role", "root"):
         derived["policy_principal"] = principal
     return {key: value for key, value in derived.items() if key not in facts}
+
+
+def _kubernetes_derived(facts: Mapping[str, str | int], principal: str, resource: str) -> dict[str, str]:
+    """The RBAC subject and rule a Kubernetes denial needs: kubectl's flags take them in these shapes."""
+    derived: dict[str, str] = {}
+    if match := _K8S_SERVICE_ACCOUNT.match(principal):
+        namespace, name = match.groups()
+        derived["principal_kind"] = "k8s_service_account"
+        derived["service_account_subject"] = f"{namespace}:{name}"  # kubectl create rolebinding --serviceaccount
+        derived["binding_subject"] = f"{namespace}/{name}"  # how `kubectl get rolebindings -o wide` lists it
+    action = str(facts.get("action", ""))
+    if action not in _K8S_VERBS or "permission" in facts:
+        return derived  # an AWS action has a colon, an Azure one slashes: only a Kubernetes verb goes on
+    if principal and "binding_subject" not in derived:
+        derived["binding_subject"] = principal
+    if resource.startswith("/"):
+        derived["non_resource_url"] = resource  # cannot get path "/metrics": a ClusterRole's nonResourceURLs
+        derived["rbac_role_name"] = _k8s_name(f"{action}-{resource.strip('/') or 'root'}")
+    elif match := _K8S_RESOURCE.match(resource):
+        derived["can_i_resource"] = match.group(1)  # kubectl auth can-i reads TYPE/NAME: the subresource is a flag
+        if match.group(2):
+            derived["subresource"] = match.group(2)
+        derived["rbac_role_name"] = _k8s_name(f"{action}-{resource}")
+    return derived
+
+
+def _k8s_name(text: str) -> str:
+    """A Role or binding name (a DNS subdomain) from a verb and resource: list-pods, create-pods-exec."""
+    name = _K8S_NAME_UNSAFE.sub("-", text.lower().replace("*", "all")).strip(".-")[:63].strip(".-")
+    return name or "access"
 
 
 def _aws_principal(principal: str) -> dict[str, str]:

@@ -2,7 +2,8 @@
 
 Order matters: provider adapters that recognise a payload by its own grammar come first;
 `http` reads any status code or challenge, so it comes last. The first adapter whose
-`parse()` returns a Diagnosis wins. A provider hint never reorders them (the payload's own
+`parse()` returns a Diagnosis wins, and a generic HTTP answer is re-read with the provider its
+hosts, ARNs or SDK names point to (adapters/generic.py). A provider hint never reorders them (the payload's own
 grammar overrules a wrong hint); adapters read it to accept payloads too terse to recognise
 alone, such as a bare "Access Denied" sent with provider "aws".
 """
@@ -13,12 +14,16 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from adapters.aws.adapter import AwsAdapter
+from adapters.azure.adapter import AzureAdapter
 from adapters.base import UNRECOGNISED, Adapter, Diagnosis
 from adapters.gcp.adapter import GcpAdapter
+from adapters.generic import attribute_provider
 from adapters.http.adapter import HttpAdapter
+from adapters.kubernetes.adapter import KubernetesAdapter
 from adapters.normalize import normalize
 
-ADAPTERS: Final[tuple[Adapter, ...]] = (AwsAdapter(), GcpAdapter(), HttpAdapter())
+_HTTP: Final = HttpAdapter()
+ADAPTERS: Final[tuple[Adapter, ...]] = (KubernetesAdapter(), AwsAdapter(), GcpAdapter(), AzureAdapter(), _HTTP)
 
 ADAPTER_NAMES: Final = tuple(adapter.name for adapter in ADAPTERS)
 
@@ -31,8 +36,11 @@ def diagnose(
 ) -> Diagnosis:
     """Classify one pasted failure: normalise it, then ask each adapter in order."""
     payload = normalize(error, status_code=status_code, headers=headers, provider_hint=provider)
+    # A CDN or WAF block page is nobody's IAM answer, even with a cloud's headers on it.
+    if (edge := _HTTP.parse_edge_block(payload)) is not None:
+        return edge
     for adapter in ADAPTERS:
         diagnosis = adapter.parse(payload)
         if diagnosis is not None:
-            return diagnosis
+            return attribute_provider(diagnosis, payload)
     return UNRECOGNISED

@@ -162,12 +162,15 @@ def _serve(args: argparse.Namespace) -> int:
     from api.settings import get_settings
 
     settings = get_settings()
-    uvicorn.run(
-        create_app(settings),
-        host=args.host or settings.host,
-        port=args.port or settings.port,
-        **uvicorn_options(settings),
-    )
+    json_logs = settings.log_format == "json"
+    if json_logs:
+        from api.request_log import configure_json_logging
+
+        configure_json_logging()
+    options = uvicorn_options(settings)
+    if json_logs:
+        options["log_config"] = None  # the handlers configured above, not uvicorn's plain-text config
+    uvicorn.run(create_app(settings), host=args.host or settings.host, port=args.port or settings.port, **options)
     return 0
 
 

@@ -27,12 +27,28 @@ _AWS_WRITE_VERBS: Final = (
 _AWS_INVOCATION = re.compile(
     r"(?:^|[\s;&|(])aws(?:\s+--[a-z-]{1,30}(?:[ =][^\s]{1,200})?){0,4}\s+([a-z0-9-]{2,40})\s+([a-z0-9-]{1,60})"
 )
+# kubectl <verb>: the subcommands that write to the cluster (a --dry-run writes nothing)
+_KUBECTL_INVOCATION = re.compile(r"(?:^|[\s;&|(])kubectl\s+([a-z-]{2,20})\b([^;&|\n]{0,2000})")
+_KUBECTL_WRITES: Final = frozenset(
+    {"create", "apply", "patch", "delete", "edit", "replace", "label", "annotate", "set", "scale", "taint",
+     "cordon", "uncordon", "drain", "rollout", "expose", "run", "autoscale"}
+)  # fmt: skip
 _GCLOUD_INVOCATION = re.compile(r"(?:^|[\s;&|(])(gcloud|gsutil|bq)((?:\s+[a-z][a-z0-9-]{0,60}){1,5})")
 _GCLOUD_WRITE_WORDS: Final = frozenset(
     {
         "add-iam-policy-binding", "remove-iam-policy-binding", "set-iam-policy", "create", "delete", "update",
         "enable", "disable", "deploy", "set", "login", "revoke", "activate-service-account", "ch", "mk", "rm",
         "cp", "mv", "undelete", "patch", "apply", "import", "unset",
+    }
+)  # fmt: skip
+
+
+# az <group> <subgroup> <command>: the command words that write (login writes the token cache).
+_AZ_INVOCATION = re.compile(r"(?:^|[\s;&|(])az((?:\s+[a-z][a-z0-9-]{0,60}){1,5})")
+_AZ_WRITE_WORDS: Final = frozenset(
+    {
+        "create", "delete", "update", "set", "add", "remove", "login", "logout", "reset", "assign", "set-policy",
+        "delete-policy", "purge", "regenerate-key", "renew", "admin-consent", "grant", "import", "restore",
     }
 )  # fmt: skip
 
@@ -72,8 +88,17 @@ def state_change(command: str) -> str | None:
                 return f"aws configure {operation}"
         elif operation.startswith(_AWS_WRITE_VERBS):
             return f"aws {service} {operation}"
+    for match in _KUBECTL_INVOCATION.finditer(command):
+        if match.group(1) in _KUBECTL_WRITES and "--dry-run" not in match.group(2):
+            return f"kubectl {match.group(1)}"
     for match in _GCLOUD_INVOCATION.finditer(command):
         tool, words = match.group(1), match.group(2).split()
         if any(word in _GCLOUD_WRITE_WORDS for word in words):
             return f"{tool} {' '.join(words)}"
+    for match in _AZ_INVOCATION.finditer(command):
+        words = match.group(1).split()
+        if any(word in _AZ_WRITE_WORDS for word in words):
+            return f"az {' '.join(words)}"
+        if words[:1] == ["rest"] and re.search(r"--method\s+(?:put|post|patch|delete)\b", command, re.IGNORECASE):
+            return "az rest"
     return None

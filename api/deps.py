@@ -13,7 +13,8 @@ from fastapi import Depends, Request
 from api.catalog import Catalog
 from api.db_access import DatabaseAccess
 from api.problems import Problem
-from api.ratelimit import RateLimiter, client_key
+from api.ratelimit import Limiter, client_key
+from api.redis_ratelimit import RateLimitUnavailable
 from api.services.api_keys import is_valid_key
 from api.services.least_privilege import IamActionIndex
 
@@ -37,18 +38,30 @@ async def get_db(request: Request) -> DatabaseAccess:
     return db
 
 
-def retry_after(request: Request) -> int:
-    """Take a token from the client's bucket; return 0 when allowed, else the seconds to wait."""
-    limiter: RateLimiter | None = request.app.state.rate_limiter
+async def retry_after(request: Request) -> int:
+    """Take a token from the client's bucket; return 0 when allowed, else the seconds to wait.
+
+    Raises Problem 503 when the shared limit cannot be checked and the limiter fails closed.
+    """
+    limiter: Limiter | None = request.app.state.rate_limiter
     if limiter is None:
         return 0
-    # The socket's peer: `whydenied serve` never lets X-Forwarded-For rewrite it (api/server.py).
-    return limiter.acquire(client_key(request.client.host if request.client else None))
+    # The socket's peer, or the client a trusted load balancer names (WHYDENIED_FORWARDED_ALLOW_IPS).
+    try:
+        return await limiter.acquire_async(client_key(request.client.host if request.client else None))
+    except RateLimitUnavailable:
+        raise Problem(
+            503,
+            "rate-limit-unavailable",
+            "Service unavailable",
+            "The shared rate limit cannot be checked right now; retry shortly.",
+            headers={"Retry-After": "2"},
+        ) from None
 
 
 async def enforce_rate_limit(request: Request) -> None:
     """Answer 429 with Retry-After when the client is over its diagnoses per minute."""
-    wait = retry_after(request)
+    wait = await retry_after(request)
     if wait:
         raise Problem(
             429,

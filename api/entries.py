@@ -33,7 +33,8 @@ class When(_Strict):
     `principal_kind` and `resource_type` are derived from the facts (adapters/derived.py): a step for
     IAM users is left out for a role session, but shown when the paste named no principal at all.
     `facts` must all be known (stated or derived); `absent` must all be unknown; `service` is the
-    denied service (the action's or permission's prefix, or the `service` fact).
+    denied service (the action's or permission's prefix, or the `service` fact); `platform` is the
+    managed Kubernetes service the paste points to (eks, gke, aks).
     """
 
     principal_kind: list[Kind] | None = None
@@ -41,6 +42,7 @@ class When(_Strict):
     service: list[Kind] | None = None
     facts: list[FactName] | None = None
     absent: list[FactName] | None = None
+    platform: list[Kind] | None = None
 
 
 class Step(_Strict):

@@ -69,17 +69,20 @@ def to_markdown(document: dict[str, Any]) -> str:
     suggestion = document.get("role_suggestion")
     if suggestion and suggestion.get("command"):
         roles = ", ".join(md_code(str(role)) for role in suggestion.get("roles") or [])
-        out += [
-            "## Suggested grant",
-            "",
-            f"**Changes state.** Smallest predefined roles holding "
-            f"{md_code(str(suggestion.get('permission', '')))}: {roles}.",
-            *_md_command(suggestion["command"]),
-        ]
+        out += ["## Suggested grant", "", f"Smallest predefined roles holding "
+                f"{md_code(str(suggestion.get('permission', '')))}: {roles}."]  # fmt: skip
+        shown = {step.get("command") for key in ("diagnosis", "fix", "verify") for step in _steps(document.get(key))}
+        if suggestion["command"] not in shown:  # else the fix step above shows it, marked as a change
+            out += ["", "**Changes state.**", *_md_command(suggestion["command"])]
         if suggestion.get("as_of"):
-            out += [f"Roles from {md_text(str(suggestion.get('source', 'the role table')))}, as of "
-                    f"{md_text(str(suggestion['as_of']))}.", ""]  # fmt: skip
+            out += ["", f"Roles from {md_text(str(suggestion.get('source', 'the role table')))}, as of "
+                    f"{md_text(str(suggestion['as_of']))}."]  # fmt: skip
+        out.append("")
     return "\n".join(out).rstrip() + "\n"
+
+
+def _steps(value: Any) -> list[dict[str, Any]]:
+    return [step for step in value or [] if isinstance(step, dict)]
 
 
 def md_fenced(command: str | None) -> list[str]:

@@ -22,7 +22,8 @@ from api.db_access import DatabaseAccess
 from api.limits import BodyLimitMiddleware
 from api.mcp_mount import LazyMcpApp, McpPathWithoutSlash
 from api.metrics import Metrics
-from api.ratelimit import RateLimiter
+from api.ratelimit import make_rate_limiter
+from api.request_log import RequestLogMiddleware
 from api.routes import diagnose, docs, entries, feedback, health, reasons, scan, search, stats, web
 from api.services.history import HistoryWriter
 from api.services.least_privilege import load_iam_index
@@ -69,6 +70,8 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None)
             await mcp.aclose()
             if history is not None:
                 history.close()
+            if app.state.rate_limiter is not None:
+                await app.state.rate_limiter.aclose()
             engine.dispose()
 
     app = FastAPI(
@@ -81,7 +84,7 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None)
     )
     app.state.settings = settings
     app.state.metrics = Metrics()
-    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute) if settings.rate_limit_per_minute else None
+    app.state.rate_limiter = make_rate_limiter(settings)
     problems.install(app)
     openapi.install(app)
     app.add_middleware(
@@ -95,6 +98,8 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None)
         app.add_middleware(
             CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"], allow_headers=["*"]
         )
+    if settings.log_format == "json":  # added last, so outermost: it sees every answer, a 413 included
+        app.add_middleware(RequestLogMiddleware)
     for module in (diagnose, scan, reasons, entries, search, feedback, stats, health, web):
         app.include_router(module.router)
     app.mount("/mcp", mcp)  # MCP: endpoint /mcp/ (and /mcp, served in place)

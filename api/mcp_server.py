@@ -28,6 +28,7 @@ from starlette.applications import Starlette
 from api.catalog import Catalog
 from api.formats import to_markdown
 from api.ratelimit import client_key
+from api.redis_ratelimit import RateLimitUnavailable
 from api.schemas import DiagnoseRequest, DiagnoseResponse, SearchHitResponse
 from api.search import SearchIndex
 from api.services.diagnosis import diagnose_request
@@ -240,7 +241,11 @@ def _enforce_rate_limit(state: Any, ctx: Context | None) -> None:
     client = getattr(request, "client", None)
     if limiter is None or client is None:
         return
-    if wait := limiter.acquire(client_key(client.host)):
+    try:
+        wait = limiter.acquire(client_key(client.host))  # a sync tool runs in a worker thread: blocking is fine
+    except RateLimitUnavailable:
+        raise ToolError("The shared rate limit cannot be checked right now; retry shortly.") from None
+    if wait:
         raise ToolError(f"Too many diagnoses from this address; retry after {wait} seconds.")
 
 

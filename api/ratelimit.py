@@ -1,9 +1,11 @@
 """A per-client token bucket for /v1/diagnose: answers 429 with Retry-After when a client is too fast.
 
-In memory and per process (each worker counts its own clients), which is what a limit meant to
-stop one runaway plugin needs; a shared limit belongs in the proxy in front. The client is the
-socket's peer address (an IPv6 peer counts by its /64): X-Forwarded-For is never trusted, since
-any caller can write it, and `whydenied serve` keeps uvicorn from rewriting the peer with it.
+In memory and per process (each worker counts its own clients): the embedded default, and what a
+limit meant to stop one runaway plugin needs. Replicas behind a load balancer share one limit in
+Redis instead (api/redis_ratelimit.py, chosen by WHYDENIED_RATE_LIMIT_REDIS_URL; see
+make_rate_limiter). The client is the socket's peer address (an IPv6 peer counts by its /64):
+X-Forwarded-For is trusted only from the addresses in WHYDENIED_FORWARDED_ALLOW_IPS (the load
+balancer's), since any caller can write it.
 """
 
 from __future__ import annotations
@@ -13,7 +15,10 @@ import math
 import threading
 import time
 from collections import OrderedDict
-from typing import Final
+from typing import TYPE_CHECKING, Final, Protocol
+
+if TYPE_CHECKING:
+    from api.settings import Settings
 
 # Bounded so a flood of distinct addresses cannot grow memory without limit: the least recently
 # seen client is forgotten first (it merely gets a full bucket back).
@@ -42,6 +47,40 @@ class RateLimiter:
         if allowed:
             return 0
         return max(1, math.ceil((1.0 - tokens) / self.refill_per_second))
+
+    async def acquire_async(self, client: str) -> int:
+        """The same, for the routes (no I/O: nothing to await)."""
+        return self.acquire(client)
+
+    async def aclose(self) -> None:
+        """Nothing to close (the shared limiter closes its connections)."""
+
+
+class Limiter(Protocol):
+    """What the routes need of a limiter: take a token, sync (worker threads) or async (event loop)."""
+
+    def acquire(self, client: str) -> int: ...
+
+    async def acquire_async(self, client: str) -> int: ...
+
+    async def aclose(self) -> None: ...
+
+
+def make_rate_limiter(settings: Settings) -> Limiter | None:
+    """The configured limiter: none (limit 0), shared in Redis (a Redis URL is set), else in process."""
+    if not settings.rate_limit_per_minute:
+        return None
+    if settings.rate_limit_redis_url:
+        from api.redis_ratelimit import RedisRateLimiter  # only deployments that share a limit import redis
+
+        return RedisRateLimiter(
+            settings.rate_limit_redis_url,
+            settings.rate_limit_per_minute,
+            prefix=settings.rate_limit_redis_prefix,
+            fail_open=settings.rate_limit_fail_open,
+            timeout_seconds=settings.rate_limit_redis_timeout_seconds,
+        )
+    return RateLimiter(settings.rate_limit_per_minute)
 
 
 def client_key(host: str | None) -> str:

@@ -242,6 +242,8 @@ class CompiledEntry:
                 step.pop("when", None)
                 if when is not None and for_case and not applies(when, known):
                     continue
+                if step.get("changes"):
+                    step["changes_state"] = True  # the contract's name (API.md) for the same flag
                 grant = step.pop("grant", None)
                 if grant is not None:
                     step["command"] = _grant_command(grant, known)
@@ -288,6 +290,9 @@ def applies(when: When, known: Mapping[str, str | int]) -> bool:
         return False
     resource_type = known.get("resource_type")
     if when.resource_type and resource_type is not None and resource_type not in when.resource_type:
+        return False
+    platform = known.get("platform")
+    if when.platform and platform is not None and platform not in when.platform:
         return False
     service = denied_service(known)
     return not (when.service and service is not None and service not in when.service)

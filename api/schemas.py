@@ -96,23 +96,6 @@ class FindingResponse(BaseModel):
     basis: str
 
 
-class TraceLayerResponse(BaseModel):
-    """One policy layer in the provider's evaluation order, and what the paste proves about it."""
-
-    layer: str = Field(description="aws: explicit_deny, rcp, scp, vpc_endpoint_policy, resource_policy, "
-                       "identity_policy, permissions_boundary, session_policy; gcp: oauth_scopes, deny_policy, "
-                       "principal_access_boundary, vpc_service_controls, org_policy, allow_policy")  # fmt: skip
-    name: str = Field(description="The layer in words.")
-    status: Literal["denied", "not_the_cause", "unknown"] = Field(
-        description="denied: the paste names this layer; not_the_cause: the paste rules it out; unknown: it says "
-        "nothing of it (check it only if the fix at the denied layer does not end the denial)."
-    )
-    proves: str = Field(description="What the paste shows about this layer, and why.")
-    inspect: str | None = Field(default=None, description="A read-only command that inspects the layer, filled.")
-    missing: list[str] = Field(default_factory=list, description="Facts the command still needs (shell variables).")
-    entry: str | None = Field(default=None, description="The guidance entry for a denial at this layer.")
-
-
 class LiveCheckResponse(BaseModel):
     """One live check: verified, simulated, contradicted, not permitted, unavailable or refused.
 
@@ -150,11 +133,6 @@ class DiagnoseResponse(BaseModel):
     id: str | None = Field(default=None, description="The diagnosis id, when history is enabled (for feedback).")
     note: str | None = Field(default=None, description="What a non-access failure is instead.")
     live: list[LiveCheckResponse] | None = Field(default=None, description="Live check outcomes, when asked for.")
-    trace: list[TraceLayerResponse] | None = Field(
-        default=None,
-        description="The policy evaluation trace for an AWS or GCP authorization denial: every layer in the "
-        "provider's evaluation order, the one that said no marked `denied`.",
-    )
 
 
 class ReasonResponse(BaseModel):

@@ -112,7 +112,7 @@ def documents(catalog: Catalog) -> list[dict[str, str]]:
                 "provider": entry_id.split(".", 1)[0],
                 "title": entry.title,
                 "summary": entry.summary,
-                "codes": " ".join(codes),
+                "codes": " | ".join(codes),  # the bar keeps each listed code whole for the re-rank
                 "body": " ".join(body)[:20000],
             }
         )
@@ -246,6 +246,9 @@ def _bonus(words: list[str], query: str, kind: str, title: str, codes: str) -> f
     if typed_codes and kind == "reason":
         haystack = f"{title} {codes}".lower()
         bonus += 3.5 * sum(1 for code in typed_codes if code.lower() in haystack) / len(typed_codes)
+        # a code listed as itself (SignatureDoesNotMatch) beats one quoted inside a longer wording
+        listed = {item.strip().lower() for item in codes.split(" | ")}
+        bonus += 0.5 * sum(1 for code in typed_codes if code.lower() in listed) / len(typed_codes)
         # the code in the title itself: "IAM permission denied (PERMISSION_DENIED / ...)"
         bonus += 1.0 * sum(1 for code in typed_codes if code.lower() in title.lower()) / len(typed_codes)
     return bonus

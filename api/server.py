@@ -11,8 +11,11 @@ run bare (the Dockerfile binds 0.0.0.0), so the server itself bounds what a conn
 - count: past `max_connections` open connections a new one is closed at once, so descriptors run
   out for the attacker's sockets, not for the process; past `limit_concurrency` requests uvicorn
   answers 503;
-- X-Forwarded-For and Forwarded are never trusted (uvicorn trusts them from loopback peers by
-  default), so the per-client rate limit keys on the socket's peer address.
+- a response goes out in one write: behind a load balancer, a replica killed between the write of
+  its head and of its body leaves a half response the balancer can no longer retry elsewhere;
+- X-Forwarded-For is trusted only from `forwarded_allow_ips` (the load balancer's addresses; empty
+  by default, while uvicorn would trust loopback peers), so the per-client rate limit keys on the
+  socket's peer address unless a configured proxy names the client.
 """
 
 from __future__ import annotations
@@ -55,6 +58,13 @@ class BoundedH11Protocol(H11Protocol):
         super().data_received(data)
         self._follow_request_state()
 
+    def handle_events(self) -> None:
+        super().handle_events()
+        cycle = self.cycle
+        if cycle is not None and not isinstance(cycle.transport, _OneWriteResponse):
+            # The cycle's task has not run yet (it was only scheduled), so every write it makes goes here.
+            cycle.transport = _OneWriteResponse(cycle.transport, cycle, self.loop)  # type: ignore[assignment]
+
     def on_response_complete(self) -> None:
         super().on_response_complete()
         if not self.transport.is_closing():
@@ -91,6 +101,43 @@ class BoundedH11Protocol(H11Protocol):
             self.transport.close()
 
 
+class _OneWriteResponse:
+    """The transport as a response cycle sees it: its writes are joined, then sent in one call.
+
+    uvicorn writes a response's head, body and end separately. Here they are collected and written
+    together once the response is complete (a streamed response: at the end of each loop turn), so
+    a process killed mid-response has sent either all of it or none, and nginx, seeing nothing,
+    retries the request on another replica (tests/faults/test_replicas_behind_a_balancer.py).
+    """
+
+    def __init__(self, transport: asyncio.Transport, cycle: Any, loop: asyncio.AbstractEventLoop) -> None:
+        self._transport = transport
+        self._cycle = cycle
+        self._loop = loop
+        self._pending: list[bytes] = []
+
+    def write(self, data: bytes) -> None:
+        if not self._pending and not self._cycle.response_complete:
+            self._loop.call_soon(self._flush)  # a streamed response still goes out turn by turn
+        self._pending.append(data)
+        if self._cycle.response_complete:  # the last write of the response (its end): all of it at once
+            self._flush()
+
+    def close(self) -> None:
+        self._flush()
+        self._transport.close()
+
+    def _flush(self) -> None:
+        if self._pending:
+            data = b"".join(self._pending)
+            self._pending.clear()
+            if not self._transport.is_closing():
+                self._transport.write(data)
+
+    def __getattr__(self, name: str) -> Any:  # is_closing, get_extra_info, pause_reading, ...
+        return getattr(self._transport, name)
+
+
 def bounded_protocol(settings: Settings) -> type[BoundedH11Protocol]:
     """Return the protocol class with this configuration's deadlines and cap (uvicorn takes a class)."""
     return type(
@@ -113,7 +160,8 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         # uvicorn answers 503 past this many connections or requests in progress; the cap above
         # already closes connections beyond it, so this bounds the requests (tasks) in flight.
         "limit_concurrency": settings.max_connections + 1,  # uvicorn refuses at >=; the cap allows max_connections
-        "proxy_headers": False,
+        "proxy_headers": bool(settings.forwarded_allow_ips),
+        "forwarded_allow_ips": settings.forwarded_allow_ips or None,
         "server_header": False,
         "access_log": False,  # the paste never reaches a log; neither does a URL with facts in it
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -67,6 +67,12 @@ class Settings(BaseSettings):
         "a name without a port allows any port; `*` turns the DNS-rebinding check off).",
     )
 
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        description="text: uvicorn's plain lines, no request log. json: every log record as a JSON line on stderr, "
+        "plus one line a request (request id, route, status, duration, reason; never the paste or a header).",
+    )
+
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Origins allowed to fetch the API from a browser (comma-separated, e.g. a docs site); "
@@ -83,6 +89,27 @@ class Settings(BaseSettings):
         description="Diagnoses a minute each client (peer address) may request from /v1/diagnose and the web "
         "form, bursts included; 0 turns the limit off. Over it: 429 with Retry-After.",
     )
+    rate_limit_redis_url: str | None = Field(
+        default=None,
+        description="Redis URL (redis://[:password@]host:6379/0) holding the rate limit's buckets, shared by every "
+        "replica; unset: each process counts its own clients (a client gets replicas x the limit).",
+    )
+    rate_limit_redis_prefix: str = Field(
+        default="whydenied:ratelimit:", min_length=1, description="Prefix of the rate limit's Redis keys."
+    )
+    rate_limit_fail_open: bool = Field(
+        default=True,
+        description="When Redis cannot be reached: true lets requests through unlimited, false answers 503 "
+        "(logged once per outage either way).",
+    )
+    rate_limit_redis_timeout_seconds: float = Field(
+        default=0.25, gt=0, le=5, description="How long a request waits for Redis before the fallback applies."
+    )
+    forwarded_allow_ips: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Addresses or networks of the load balancer in front (comma-separated, e.g. 10.0.0.0/8): "
+        "X-Forwarded-For from these names the client the rate limit counts. Empty: the peer address, always.",
+    )
     live_checks_enabled: bool = Field(
         default=False,
         description='Accept `"live": true` on /v1/diagnose (with an API key): the server\'s own AWS '
@@ -94,7 +121,7 @@ class Settings(BaseSettings):
         description="Secret for the principal hash (HMAC); without it a random key is made per process start.",
     )
 
-    @field_validator("mcp_allowed_hosts", "cors_origins", mode="before")
+    @field_validator("mcp_allowed_hosts", "cors_origins", "forwarded_allow_ips", mode="before")
     @classmethod
     def _comma_separated(cls, value: Any) -> Any:
         if isinstance(value, str):

@@ -36,6 +36,11 @@ class Storage:
         self._ready = False
         self._lock = threading.Lock()
 
+    @property
+    def ready(self) -> bool:
+        """True once tables, entries and the search index are synced (it stays so)."""
+        return self._ready
+
     def ensure_ready(self) -> None:
         """Sync tables, entries and the search index if not done yet; raises when unreachable."""
         if self._ready:

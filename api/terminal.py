@@ -81,7 +81,7 @@ def render_text(response: dict[str, Any], style: Style) -> str:
     confidence = float(response.get("confidence") or 0)
     guidance = response.get("guidance") or {}
     lines += _card(build(response), style)
-    lines += _trace(response.get("trace") or [], str(provider), style)
+    lines += _trace((response.get("guidance") or {}).get("trace") or [], str(provider), style)
     if reason:
         title = guidance.get("title", reason)
         lines.append(style.verdict(f"{provider} · {category} · {title}", category))
@@ -116,7 +116,7 @@ def render_text(response: dict[str, Any], style: Style) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-_TRACE_MARKS: Final = {"denied": "SAID NO", "not_the_cause": "not the cause", "unknown": "not shown"}
+_TRACE_MARKS: Final = {"denied": "SAID NO", "passed": "did not", "unknown": "not shown"}
 
 
 def _trace(layers: list[dict[str, Any]], provider: str, style: Style) -> list[str]:
@@ -125,10 +125,10 @@ def _trace(layers: list[dict[str, Any]], provider: str, style: Style) -> list[st
         return []
     lines = [style.bold(f"Policy evaluation, in {provider.upper()}'s order")]
     for number, layer in enumerate(layers, 1):
-        mark = _TRACE_MARKS.get(str(layer.get("status")), str(layer.get("status")))
+        mark = _TRACE_MARKS.get(str(layer.get("verdict")), str(layer.get("verdict")))
         text = f"  {number}. {mark.ljust(13)} {layer.get('name', '')}"
-        lines.append(style.bold(text) if layer.get("status") == "denied" else text)
-        if layer.get("status") == "denied":
+        lines.append(style.bold(text) if layer.get("verdict") == "denied" else text)
+        if layer.get("verdict") == "denied":
             lines += textwrap.wrap(
                 str(layer.get("proves", "")), 84, initial_indent="       ", subsequent_indent="       "
             )
@@ -184,7 +184,7 @@ def render_markdown(response: dict[str, Any]) -> str:
     """Return the diagnosis as Markdown for a ticket: the verdict card, the facts, then the playbook."""
     response = printable(response)
     reason = response.get("reason")
-    card = [*_md_card(build(response)), *_md_trace(response.get("trace") or [])]
+    card = [*_md_card(build(response)), *_md_trace((response.get("guidance") or {}).get("trace") or [])]
     head = [*card, f"**{response.get('provider')}** · {response.get('category')} · `{reason}` "
             f"(confidence {float(response.get('confidence') or 0):.2f})", ""]  # fmt: skip
     facts = response.get("facts") or {}
@@ -208,9 +208,9 @@ def _md_trace(layers: list[dict[str, Any]]) -> list[str]:
     lines = ["## Policy evaluation", ""]
     for number, layer in enumerate(layers, 1):
         marker = f"{number}. "
-        mark = _TRACE_MARKS.get(str(layer.get("status")), str(layer.get("status")))
+        mark = _TRACE_MARKS.get(str(layer.get("verdict")), str(layer.get("verdict")))
         name = str(layer.get("name", ""))  # the layer's name and proof are api/services/trace.py's words
-        denied = layer.get("status") == "denied"
+        denied = layer.get("verdict") == "denied"
         lines.append(f"{marker}**{mark}**: {name}" if denied else f"{marker}{mark}: {name}")
         if denied:
             body = [str(layer.get("proves", "")), *md_fenced(layer.get("inspect"))]

@@ -95,10 +95,17 @@ LAYERS: Final[dict[str, str]] = {
     "azure.authz.linked_authorization_failed": "Azure RBAC on a linked resource",
     "azure.authz.data_plane_denied": "the service's data-plane access (data actions or its access policy)",
     "azure.authz.azure_policy": "Azure Policy",
+    "azure.authn.wrong_tenant": "Microsoft Entra ID: the token is for another tenant",
+    "azure.authn.key_auth_disabled": "the storage account: shared-key sign-in is turned off",
+    "azure.authn.federated_credential_mismatch": "Microsoft Entra ID: no federated credential matches the token",
+    "azure.authz.key_vault_access_policy": "the key vault's access policies",
+    "azure.authz.network_rules": "the resource's firewall and network rules",
     # Kubernetes
     "kubernetes.authn.unauthorized": "the Kubernetes API server's authentication",
     "kubernetes.authz.rbac_forbidden": "Kubernetes RBAC: no Role or ClusterRole binding allows it",
     "kubernetes.other.admission_denied": "an admission controller or webhook (RBAC had allowed it)",
+    "kubernetes.authn.exec_plugin_failed": "your kubeconfig's credential plugin, before the cluster was asked",
+    "kubernetes.authn.eks_access_entry_missing": "EKS: no access entry maps your IAM principal into the cluster",
 }
 # A resource's own policy by the ARN's service (the part after arn:aws:).
 _RESOURCE_POLICIES: Final = {

@@ -19,6 +19,7 @@ from api.catalog import Catalog, load_catalog
 from api.db import make_engine
 from api.main import create_app
 from api.settings import Settings
+from tests.redis_server import redis_prefix  # noqa: F401 (a fixture: a Redis key prefix per test)
 
 ClientFactory = Callable[..., TestClient]
 

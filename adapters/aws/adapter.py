@@ -12,15 +12,29 @@ import re
 from typing import ClassVar, Final
 
 from adapters.aws.codes import (
+    API_GATEWAY_AUTHORIZER,
+    API_GATEWAY_CONTEXT,
+    API_GATEWAY_FORBIDDEN,
     API_GATEWAY_MISSING_ROUTE,
     AUTHFAILURE_IS_AUTHZ,
     AUTHN_CODES,
     AUTHN_PHRASES,
     AWS_MARKERS,
+    AWS_SERVICE_NOUN,
     BEDROCK_MODEL_ACCESS,
     DENIAL_CODES,
+    IDENTITY_CENTER_NO_ACCESS,
+    KMS_KEY_STATE,
+    KMS_UNUSABLE_CODES,
     NOT_ACCESS_CODES,
+    NOT_S3,
     OPT_IN,
+    PRESIGN_EVIDENCE,
+    PRESIGNED_EXPIRED,
+    S3_CODE_WORDS,
+    SERVICE_CANNOT_ASSUME,
+    STS_REGION_ACCOUNT,
+    STS_REGION_DISABLED,
 )
 from adapters.aws.grammar import POLICY_TYPE_OF, Denial, read_denial
 from adapters.aws.surface import Envelope, read_envelope
@@ -68,6 +82,11 @@ CATEGORY_OF: Final[dict[str, Category]] = {
     "aws.other.bedrock_model_access": "other",
     "aws.other.opt_in_required": "other",
     "aws.other.api_gateway_missing_route": "other",
+    "aws.authn.presigned_url_expired": "authentication",
+    "aws.authz.identity_center_no_access": "authorization",
+    "aws.authz.api_gateway_authorizer_denied": "authorization",
+    "aws.other.kms_key_unusable": "other",
+    "aws.other.sts_region_disabled": "other",
 }
 
 # "arn:aws:sts::123456789012:assumed-role/R/s" → the account
@@ -79,6 +98,10 @@ _BARE_DENIAL = re.compile(
     re.IGNORECASE,
 )
 _AWS_MARKERS: Final = MarkerSet(AWS_MARKERS)
+# "Check your Google secret key and signing method." / "host:bucket.storage.googleapis.com" in a CanonicalRequest
+_CLOUD_STORAGE_SIGNATURE: Final = re.compile(r"Check your Google secret key|host:[\w.-]{0,200}storage\.googleapis\.com")
+# "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+_KMS_KEY_ARN = re.compile(r"arn:aws[a-z-]{0,10}:kms:[a-z0-9-]{1,32}:\d{12}:key/(?:mrk-)?[0-9a-f-]{32,36}")
 # Literals every IAM denial clause that makes a payload AWS's without a marker contains.
 _DENIAL_HINTS: Final = (
     "explicit deny", "because no ", "Encoded authorization failure message", "not authorized to perform",
@@ -133,13 +156,25 @@ class AwsAdapter:
             return True
         if any(name in payload.headers for name in ("x-amz-request-id", "x-amzn-requestid", "x-amzn-errortype")):
             return True
-        if any(hint in payload.flat for hint in _DENIAL_HINTS):
+        if any(hint in payload.flat for hint in _DENIAL_HINTS) or "NoSuch" in payload.flat:
+            return True
+        if "Forbidden" in payload.flat and _is_api_gateway_forbidden(payload):
+            return True
+        if _aws_access_denied_exception(payload.flat):
             return True
         return _AWS_MARKERS.found(payload.flat)
 
     @staticmethod
     def _is_aws(payload: Payload, envelope: Envelope | None, denial: Denial | None) -> bool:
+        if _CLOUD_STORAGE_SIGNATURE.search(payload.flat) and "amazonaws.com" not in payload.flat:
+            return False  # Cloud Storage's XML API speaks S3's codes; the GCP adapter reads it
         if _AWS_MARKERS.found(payload.flat):
+            return True
+        if S3_CODE_WORDS.search(payload.flat) and not NOT_S3.search(payload.flat):
+            return True  # S3's XML body alone, as a browser or proxy shows it
+        if "Forbidden" in payload.flat and _is_api_gateway_forbidden(payload):
+            return True
+        if _aws_access_denied_exception(payload.flat):
             return True
         if (
             payload.header("x-amz-request-id")
@@ -164,6 +199,8 @@ def _classify(found: FindingsBuilder, payload: Payload, envelope: Envelope, deni
     code = envelope.code
 
     # Look-alikes first: their codes (AccessDeniedException, MissingAuthenticationToken) lie.
+    if (special := _classify_special(found, payload, envelope, denial)) is not None:
+        return special
     if ("odel" in text or "ODEL" in text) and BEDROCK_MODEL_ACCESS.search(text):
         found.add(
             "reason",
@@ -224,6 +261,88 @@ def _classify(found: FindingsBuilder, payload: Payload, envelope: Envelope, deni
         )
         return 0.6
     return 0.5
+
+
+def _classify_special(
+    found: FindingsBuilder, payload: Payload, envelope: Envelope, denial: Denial | None
+) -> float | None:
+    """Record the reasons whose fix is not a grant although the words say denied; None when none applies.
+
+    Each is decided by a code or phrase only its service emits, so it outranks the generic
+    denial clause and the SDK's credential phrases printed around it (a CLI session that ran
+    `aws sso login` before GetRoleCredentials said "No access").
+    """
+    text = payload.flat
+    code = envelope.code
+    if code == "RegionDisabledException" or STS_REGION_DISABLED.search(text):
+        found.add("reason", "aws.other.sts_region_disabled", "reported", "STS's RegionDisabledException")
+        if (account := STS_REGION_ACCOUNT.search(text)) is not None:
+            found.add("account_id", account.group(1), "reported", "the account the message names")
+        found.add("service", "sts", "reported", "STS's RegionDisabledException")
+        return 0.95
+    if IDENTITY_CENTER_NO_ACCESS.search(text):
+        found.add(
+            "reason",
+            "aws.authz.identity_center_no_access",
+            "reported",
+            "IAM Identity Center's GetRoleCredentials 'No access'",
+        )
+        found.add("service", "sso", "reported", "the IAM Identity Center portal API")
+        found.add("operation", "GetRoleCredentials", "inferred", "the portal call that returns role credentials")
+        return 0.9
+    if code in KMS_UNUSABLE_CODES or (("KMS" in text or "kms" in text) and KMS_KEY_STATE.search(text)):
+        basis = f"the KMS error code {code}" if code in KMS_UNUSABLE_CODES else "the KMS key state in the message"
+        found.add("reason", "aws.other.kms_key_unusable", "reported", basis)
+        if (key := _KMS_KEY_ARN.search(text)) is not None:
+            found.add("resource", key.group(0), "reported", "the KMS key ARN in the message")
+        return 0.9
+    if code != "RequestExpired" and PRESIGNED_EXPIRED.search(text) and PRESIGN_EVIDENCE.search(text):
+        found.add(
+            "reason", "aws.authn.presigned_url_expired", "reported", "S3's 'Request has expired' on a presigned URL"
+        )
+        found.add("service", "s3", "inferred", "the presigned URL's expiry answer")
+        return 0.9
+    if (assume := SERVICE_CANNOT_ASSUME.search(text)) is not None:
+        found.add("reason", "aws.authz.assume_role_denied", "reported", f'the words "{assume.group(0)}"')
+        return 0.8
+    if _is_api_gateway_denial(payload, denial):
+        found.add(
+            "reason",
+            "aws.authz.api_gateway_authorizer_denied",
+            "reported",
+            "API Gateway's authorizer / resource policy answer",
+        )
+        found.add("service", "execute-api", "inferred", "the API Gateway answer")
+        return 0.85
+    return None
+
+
+def _aws_access_denied_exception(text: str) -> bool:
+    """Tell whether an AccessDeniedException is AWS's: named next to an AWS service, not java.nio's."""
+    return "AccessDeniedException" in text and "java.nio" not in text and AWS_SERVICE_NOUN.search(text) is not None
+
+
+def _is_api_gateway_denial(payload: Payload, denial: Denial | None) -> bool:
+    """Tell whether API Gateway itself refused: an authorizer, the API's resource policy, WAF or a private API."""
+    text = payload.flat
+    if API_GATEWAY_AUTHORIZER.search(text):
+        return True
+    if denial is not None and denial.action == "execute-api:Invoke" and denial.layer in (None, "resource_policy"):
+        return True  # "User: anonymous is not authorized to perform: execute-api:Invoke on resource: ..."
+    return _is_api_gateway_forbidden(payload)
+
+
+def _is_api_gateway_forbidden(payload: Payload) -> bool:
+    """Tell whether a {"message":"Forbidden"} body comes from API Gateway (a header or words place it there)."""
+    text = payload.flat
+    if API_GATEWAY_FORBIDDEN.search(text) is None:
+        return False
+    error_type = payload.header("x-amzn-errortype") or ""
+    return (
+        payload.header("x-amz-apigw-id") is not None
+        or error_type.startswith("Forbidden")
+        or API_GATEWAY_CONTEXT.search(text) is not None
+    )
 
 
 def _classify_denial(found: FindingsBuilder, denial: Denial, code: str | None, text: str) -> float:

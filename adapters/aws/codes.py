@@ -40,9 +40,24 @@ AUTHN_CODES: Final[dict[str, str]] = {
     "CredentialsProviderError": "aws.authn.missing_credentials",
     "NoCredentialProviders": "aws.authn.missing_credentials",
     "CredentialsError": "aws.authn.missing_credentials",
+    "ProfileNotFound": "aws.authn.missing_credentials",
     "OptInRequired": "aws.other.opt_in_required",
     "SubscriptionRequiredException": "aws.other.opt_in_required",
+    "RegionDisabledException": "aws.other.sts_region_disabled",
 }
+
+# KMS codes that mean the key (or the ciphertext's binding to it) cannot be used by anyone, whatever
+# the policies say: key state (Disabled, PendingDeletion, PendingImport, Unavailable), and a
+# ciphertext or encryption context that does not match (KMS API reference, each operation's Errors).
+# Services relay them with their own prefix (Lambda's KMSDisabledException, SFN's KmsInvalidStateException).
+KMS_UNUSABLE_CODES: Final = frozenset(
+    {
+        "DisabledException", "KMSInvalidStateException", "KmsInvalidStateException", "KMSDisabledException",
+        "KMSDisabled", "KMSInvalidState", "KMS.DisabledException", "KMS.KMSInvalidStateException",
+        "KeyUnavailableException", "InvalidCiphertextException", "IncorrectKeyException",
+        "KMSInvalidStateFault", "KMSDisabledFault", "KMSKeyDisabledException",
+    }
+)  # fmt: skip
 
 # Codes that mean "a policy said no" without saying which (the message may say more).
 DENIAL_CODES: Final = frozenset(
@@ -121,6 +136,9 @@ AUTHN_PHRASES: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
             r"|Unable to load credentials from any of the providers"
             r"|failed to refresh cached credentials, no EC2 IMDS role|No valid credential sources found"
             r"|Missing credentials in config|PartialCredentialsError|credentials? (?:are|is) missing"
+            # .NET's IMDS fallback off EC2; botocore's unknown profile (no credentials to resolve)
+            r"|Unable to get IAM security credentials from EC2 Instance Metadata Service|ProfileNotFound"
+            r"|The config profile \([^)\n]{1,128}\) could not be found"
         ),
         "aws.authn.missing_credentials",
     ),
@@ -136,6 +154,57 @@ BEDROCK_MODEL_ACCESS: Final = re.compile(
 OPT_IN: Final = re.compile(
     r"OptInRequired|not subscribed to this service|[Rr]egion .{0,60} is (?:not enabled|disabled)"
 )
+# STS: "RegionDisabledException: STS is not activated in this region for account:123456789012."
+STS_REGION_DISABLED: Final = re.compile(r"RegionDisabledException|STS is not activated in this region")
+# "STS is not activated in this region for account:123456789012" → the account whose Region is off
+STS_REGION_ACCOUNT: Final = re.compile(r"activated in this region for account: ?(\d{12})")
+# IAM Identity Center's portal API: "(ForbiddenException) when calling the GetRoleCredentials
+# operation: No access"; Go: "SSO: GetRoleCredentials, ... api error ForbiddenException: No access"
+IDENTITY_CENTER_NO_ACCESS: Final = re.compile(
+    r"GetRoleCredentials[^\n]{0,300}?\bNo access\b|ForbiddenException\b[^\n]{0,80}?\bNo access\b"
+)
+# S3 presigned URL used after X-Amz-Expires: <Code>AccessDenied</Code><Message>Request has expired</Message>
+# <X-Amz-Expires>60</X-Amz-Expires><Expires>..</Expires><ServerTime>..</ServerTime>. EC2's clock-skew
+# RequestExpired says "Request has expired" too, so the code or presign evidence decides.
+PRESIGNED_EXPIRED: Final = re.compile(r"Request has expired")
+PRESIGN_EVIDENCE: Final = re.compile(
+    r"X-Amz-Expires|ServerTime|AccessDenied|X-Amz-Signature|[Pp]re-?signed|[Ss]igned ?[Uu][Rr][Ll]|getSignedUrl"
+)
+# API Gateway's answers when an authorizer or the API's resource policy denies (Knowledge Center,
+# "troubleshoot HTTP 403 errors from API Gateway"): a Lambda authorizer's Deny / no Allow.
+API_GATEWAY_AUTHORIZER: Final = re.compile(r"User is not authorized to access this resource")
+# {"message":"Forbidden"} from an execute-api endpoint (WAF, private API, API key, resource policy)
+API_GATEWAY_FORBIDDEN: Final = re.compile(r"[\"']message[\"'] ?: ?[\"']Forbidden[\"']")
+# A service that could not assume the role it was given (the role's trust policy, or a role that is
+# not yet propagated): Lambda's "The role defined for the function cannot be assumed by Lambda.",
+# ECS's "ECS was unable to assume the role 'arn:aws:iam::...'"
+SERVICE_CANNOT_ASSUME: Final = re.compile(
+    r"cannot be assumed by (?:Lambda|[A-Z][A-Za-z]{1,30})\b|\bwas unable to assume the role\b"
+)
+# "AccessDeniedException" alone is also java.nio's; next to an AWS service's name it is AWS's
+AWS_SERVICE_NOUN: Final = re.compile(
+    r"\b(?:Lambda|DynamoDB|KMS|S3|SQS|SNS|ECR|ECS|EKS|IAM|STS|CloudFormation|CloudWatch|Kinesis|Glue"
+    r"|Athena|SageMaker|Secrets ?Manager|SSM|Cognito|Bedrock|Step Functions|EventBridge)\b"
+)
+
+# Words that place a bare {"message":"Forbidden"} at API Gateway (its default 403 body for a missing
+# API key, WAF, resource policy or private API)
+API_GATEWAY_CONTEXT: Final = re.compile(
+    r"x-api-key|\bAPI [Kk]ey|\b[Uu]sage [Pp]lan|API Gateway|execute-api|apigateway|x-amz-apigw-id", re.IGNORECASE
+)
+# KMS key state in words: "arn:aws:kms:...:key/... is disabled.", "... is pending deletion."
+KMS_KEY_STATE: Final = re.compile(
+    r"\bis pending (?:deletion|import)\b|KMS key (?:used )?(?:is|was) disabled|\bkey/[0-9a-f-]{36} is disabled"
+    r"|\bkey (?:is )?(?:in|has) (?:an )?(?:invalid|unavailable) (?:key )?state|\bKeyState\b[\"']?: ?[\"']?(?:Disabled|PendingDeletion)"
+)
+
+# S3's codes as a browser, a proxy or a client library shows them without RequestId/HostId. Cloud
+# Storage's XML API uses the same codes, so a text naming Google or holding <Details> is not S3's.
+S3_CODE_WORDS: Final = re.compile(
+    r"<Code>(?:NoSuchBucket|NoSuchKey|AccessDenied|AllAccessDisabled)</Code>|\bNoSuch(?:Key|Bucket)\b"
+)
+NOT_S3: Final = re.compile(r"<Details>|[Gg]oogle|storage\.objects\.|storage\.buckets\.")
+
 # API Gateway answers a path with no route with exactly "Missing Authentication Token" (capital M),
 # as {"message":"Missing Authentication Token"} or <MissingAuthenticationTokenException><Message>...;
 # AWS service endpoints say "Request is missing Authentication Token" (missing credentials).
@@ -169,4 +238,14 @@ AWS_MARKERS: Final = re.compile(
     r"|NoCredentialProviders|InvalidGrantException|UnauthorizedSSOTokenError|TokenRetrievalError"
     r"|Amazon[A-Za-z0-9]{1,40}Exception|Amazon\.Runtime|aws\.sdk\.kotlin|software\.amazon\.awssdk|com\.amazonaws"
     r"|AWSSDK|aws-sdk-go|aws_sdk_|\"retryDelay\"|UnknownAWSHTTPServiceError"
+    r"|RegionDisabledException|STS is not activated in this region|GetRoleCredentials|KMSInvalidStateException"
+    r"|User is not authorized to access this resource|<X-Amz-Expires>|execute-api|KMSDisabledException"
+    r"|<Code>AccessDenied</Code><Message>Request has expired|InvalidCiphertextException|IncorrectKeyException"
+    # the Ruby SDK's namespaces, and the Query protocol's throttling line "Throttling: Rate exceeded"
+    r"|Aws::|Amazon::Coral::|Throttling: Rate exceeded|ThrottlingException: Rate exceeded"
+    # AWS credential field names people mention next to a bare "Access Denied"
+    r"|AccessKeyId|SecretAccessKey|aws_access_key_id|aws_secret_access_key"
+    # the Lambda console's invoke failure; the PHP S3 class's "S3::putObject(): [AccessDenied]"
+    r"|Calling the [Ii]nvoke API (?:action )?failed with|\bS3::[a-z][A-Za-z]{2,40}\(\)"
+    r"|AuthorizationHeaderMalformed"
 )

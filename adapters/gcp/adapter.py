@@ -31,6 +31,7 @@ CATEGORY_OF: Final[dict[str, Category]] = {
     "gcp.authn.missing_credentials": "authentication",
     "gcp.authn.invalid_credentials": "authentication",
     "gcp.authn.expired_credentials": "authentication",
+    "gcp.authn.signature_mismatch": "authentication",
     "gcp.authz.iam_permission_denied": "authorization",
     "gcp.authz.deny_policy": "authorization",
     "gcp.authz.firebase_security_rules": "authorization",
@@ -43,16 +44,23 @@ CATEGORY_OF: Final[dict[str, Category]] = {
     "gcp.other.service_disabled": "other",
     "gcp.other.billing_disabled": "other",
     "gcp.other.consumer_invalid": "other",
+    "gcp.other.consumer_suspended": "other",
 }
 
 # "The caller does not have permission", "Request denied by Cloud IAM.", Cloud Run's GFE page
 _GENERIC_DENIAL = re.compile(
     r"[Tt]he caller does not have permission|Request denied by Cloud IAM|does not have permission to get URL"
     r"|User not authorized to perform this action|does not have permission|PERMISSION_DENIED|IAM permission denied"
-    r"|You do not have permission to access|Permission denied on"
+    r"|You do not have permission to access|Permission denied on|not authorized to make this request"
+    r"|Your client does not have permission to"
 )
+# Cloud Storage's XML API answers a bad signature with S3's code; its host or wording makes it Google's.
+_SIGNATURE_CODE = re.compile(r"SignatureDoesNotMatch|signature we calculated does not match")
+_GOOGLE_STORAGE_HOST = re.compile(r"storage\.googleapis\.com|storage\.cloud\.google\.com|Google secret key")
 _QUOTA_PERMISSION: Final = "serviceusage.services.use"
 _WS = re.compile(r"\s+")
+# Quotes escaped once or more by the layers a message went through: \" and \\' (JSON in a string, Python reprs)
+_ESCAPED_QUOTE = re.compile(r"\\{1,8}(['\"])")
 # "vpcServiceControlsUniqueIdentifier: 3f8a..." as printed in messages
 _USED_IN_PROJECT = re.compile(r"has not been used in project ([A-Za-z0-9_.:-]{2,63}) before")
 # A disabled API's message links to its console page, which names the service:
@@ -85,7 +93,8 @@ class GcpAdapter:
         # Google error serialised as a string inside another body.
         strings = " ".join(walk_strings(payload.data)) if payload.data is not None else ""
         flat = _WS.sub(" ", f"{payload.flat} {strings}").strip() if strings else payload.flat
-        flat = flat.replace('\\"', '"')  # JSON-in-a-string quotes: requires one of [\"container.pods.create\"]
+        # JSON-in-a-string quotes: requires one of [\"container.pods.create\"]; Python reprs: Permission \'x\' denied
+        flat = _ESCAPED_QUOTE.sub(r"\1", flat)
         error = read_google_error(flat, payload.data)
         search = flat if error is None or not error.message else f"{flat} {error.message}"
         denial = read_permission_denial(search)
@@ -160,6 +169,10 @@ def _classify(found: FindingsBuilder, text: str, error: GoogleError, denial: Per
             return 0.9  # a quota or rate limit: recognised, not an access failure
         found.add("reason", reason, said, f"the ErrorInfo reason {error.error_reason}")
         return 0.95
+
+    if _SIGNATURE_CODE.search(text) is not None and _GOOGLE_STORAGE_HOST.search(text) is not None:
+        found.add("reason", "gcp.authn.signature_mismatch", said, "SignatureDoesNotMatch from Cloud Storage")
+        return 0.9
 
     for pattern, phrase_reason in PHRASES:
         if phrase_reason is None or (match := pattern.search(text)) is None:
@@ -246,7 +259,9 @@ def _add_facts(
     if project is None and (in_text := _PROJECT_IN.search(text)) is not None:
         project = in_text.group(1) or in_text.group(2)
     found.add("project", project, said, "the project the message names")
-    service = error.service or meta.get("service")
+    # A printed "service: x" that is not a service name ("Error enabling service:\nError ...") is not a fact.
+    meta_service = meta.get("service")
+    service = error.service or (meta_service if meta_service and "." in meta_service else None)
     if service is None and (link := _CONSOLE_API.search(text)) is not None:
         found.add("service", link.group(1), said, "the console link in the message")
     else:

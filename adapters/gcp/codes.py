@@ -23,6 +23,7 @@ ERROR_REASONS: Final[dict[str, str | None]] = {
     "API_KEY_IOS_APP_BLOCKED": "gcp.authz.api_key_restricted",
     "USER_PROJECT_DENIED": "gcp.authz.user_project_denied",
     "CONSUMER_INVALID": "gcp.other.consumer_invalid",
+    "CONSUMER_SUSPENDED": "gcp.other.consumer_suspended",
     "RESOURCE_PROJECT_INVALID": "gcp.other.consumer_invalid",
     "SECURITY_POLICY_VIOLATED": "gcp.authz.vpc_service_controls",
     "ACCESS_TOKEN_EXPIRED": "gcp.authn.expired_credentials",
@@ -46,8 +47,12 @@ LEGACY_REASONS: Final[dict[str, str | None]] = {
     "forbidden": "gcp.authz.iam_permission_denied",
     "insufficientPermissions": "gcp.authz.iam_permission_denied",
     "accessDenied": "gcp.authz.iam_permission_denied",
+    "notAuthorized": "gcp.authz.iam_permission_denied",  # Cloud SQL Admin API: "The client is not authorized ..."
     "authError": "gcp.authn.invalid_credentials",
     "required": "gcp.authn.missing_credentials",
+    # "Daily Limit for Unauthenticated Use Exceeded. Continued use requires signup.": the call carried no credential
+    "dailyLimitExceededUnreg": "gcp.authn.missing_credentials",
+    "dailyLimitExceeded": None,
     "keyInvalid": "gcp.authn.invalid_credentials",
     "ipRefererBlocked": "gcp.authz.api_key_restricted",
     "rateLimitExceeded": None,
@@ -97,10 +102,36 @@ PHRASES: Final[tuple[tuple[re.Pattern[str], str | None], ...]] = (
         ),
         "gcp.authz.vpc_service_controls",
     ),
-    # Firestore / Firebase Security Rules: "Missing or insufficient permissions."
-    # Realtime Database: "Error: PERMISSION_DENIED: Permission denied"
+    # Cloud Storage signatures (signed URLs, HMAC keys through S3-compatible tools): Google's own wording
+    (re.compile(r"Check your Google secret key|GOOG4-(?:RSA|HMAC)-SHA256"), "gcp.authn.signature_mismatch"),
+    # The consumer project (or its API key) suspended by Google: "Consumer 'projects/x' has been suspended."
     (
-        re.compile(r"Missing or insufficient permissions|PERMISSION_DENIED: Permission denied\b(?! on)"),
+        re.compile(
+            r"Consumer '[^'\s]{1,300}' has been suspended|Google has disabled the use of APIs from this API project"
+        ),
+        "gcp.other.consumer_suspended",
+    ),
+    # Firestore through a server client library (Python api_core, Java gax, .NET Grpc.Core): rules do not apply, IAM does
+    (
+        re.compile(
+            r"(?:api_core\.exceptions\.PermissionDenied|gax\.rpc\.PermissionDeniedException|Grpc\.Core\.RpcException"
+            r"|StatusCode=\"?PermissionDenied)[^\n]{0,200}"
+            r"Missing or insufficient permissions"
+        ),
+        "gcp.authz.iam_permission_denied",
+    ),
+    # Firestore / Firebase Security Rules: "Missing or insufficient permissions."
+    # Realtime Database: "Error: PERMISSION_DENIED: Permission denied", "FIREBASE WARNING: set at /x failed:
+    # permission_denied", "permission_denied at /users: Client doesn't have permission to access the desired data."
+    # Cloud Storage for Firebase: "storage/unauthorized", "User does not have permission to access this object."
+    (
+        re.compile(
+            r"Missing or insufficient permissions|PERMISSION_DENIED: Permission denied\b(?! on)"
+            r"|FIREBASE WARNING: [a-z ]{2,30} at /\S{0,300} failed: permission_denied|permission_denied at /"
+            r"|Client doesn't have permission to access the desired data|storage/unauthorized"
+            r"|Firebase Storage: User does not have permission|User does not have permission to access this object"
+            r"|User is not authorized to perform the desired action|Permission denied\. Could not perform this operation"
+        ),
         "gcp.authz.firebase_security_rules",
     ),
     # "Request had insufficient authentication scopes."
@@ -108,7 +139,7 @@ PHRASES: Final[tuple[tuple[re.Pattern[str], str | None], ...]] = (
         # ... and its legacy wording "Insufficient Permission" (singular, exactly as Google prints it)
         re.compile(
             r"insufficient authentication scopes|ACCESS_TOKEN_SCOPE_INSUFFICIENT|\bInsufficient Permission\b(?!s)"
-            r"|Provided scope\(s\) are not authorized"
+            r"|Provided scope\(s\) are not authorized|Permission denied while getting Drive credentials"
         ),
         "gcp.authz.insufficient_scopes",
     ),
@@ -120,7 +151,7 @@ PHRASES: Final[tuple[tuple[re.Pattern[str], str | None], ...]] = (
             r"|[Cc]onstraint `?constraints/[A-Za-z0-9_.]{2,120}`? (?:violated|is violated)|violates? (?:the )?constraint"
             r"|denied by (?:an |the )?org(?:anization)? polic(?:y|ies)|constraints/[a-z]{2,40}\.[A-Za-z0-9]{2,80}"
             r"|[Oo]rg(?:anization)? [Pp]olicy constraint|ORG_POLICY_CONSTRAINT_FAILED|constraints/[A-Za-z0-9_.]{2,120}"
-            r" .{0,60}(?:violat|not allowed|denied)"
+            r" .{0,60}(?:violat|not allowed|denied)|Key (?:creation|upload) is not allowed on this service account"
         ),
         "gcp.authz.org_policy",
     ),
@@ -147,6 +178,8 @@ PHRASES: Final[tuple[tuple[re.Pattern[str], str | None], ...]] = (
             r"|associated with an? (?:absent|closed|disabled) billing account|Billing must be enabled"
             r"|billing is disabled|Billing account .{0,60} (?:is )?(?:disabled|not found)"
             r"|UREQ_PROJECT_BILLING_NOT_FOUND|[Bb]illing (?:to be|must be) enabled|enable [Bb]illing|has billing disabled"
+            r"|project to be billed (?:is associated with an? (?:absent|closed|disabled)|has not configured billing)"
+            r"|UserProjectAccountProblem"
         ),
         "gcp.other.billing_disabled",
     ),
@@ -161,7 +194,10 @@ PHRASES: Final[tuple[tuple[re.Pattern[str], str | None], ...]] = (
         "gcp.authz.api_key_restricted",
     ),
     # "API key not valid. Please pass a valid API key."
-    (re.compile(r"API key not valid|API_KEY_INVALID|API key expired"), "gcp.authn.invalid_credentials"),
+    (
+        re.compile(r"API key not valid|API_KEY_INVALID|API key expired|auth/invalid-api-key"),
+        "gcp.authn.invalid_credentials",
+    ),
     # google-auth: "Your default credentials were not found"; "Could not automatically determine credentials"
     (
         re.compile(
@@ -170,7 +206,10 @@ PHRASES: Final[tuple[tuple[re.Pattern[str], str | None], ...]] = (
             r"|Unauthenticated requests do not have permission|Application Default Credentials are not available"
             r"|could not find default credentials|do not currently have an active account selected"
             r"|Application default credentials have not been set up|you may have invalid credentials"
+            r"|Daily Limit for Unauthenticated Use Exceeded"
             r"|API keys are not supported by this API|The request was not authenticated"
+            r"|Could not load the default credentials|error sending request for url \(http://metadata\.google\.internal"
+            r"|due to unavailable metadata server"
         ),
         "gcp.authn.missing_credentials",
     ),
@@ -234,11 +273,30 @@ GCP_MARKERS: Final = re.compile(
     r"|prohibited by organization's policy|VPC Service Controls|denyPolicyExplanation|DENY_ACCESS_STATE"
     r"|Access Not Configured|requires billing to be enabled|has billing disabled|HttpError \d{3} when requesting"
     r"|Request contains an invalid argument|rpc error: code = [A-Za-z]{3,40} desc = "
+    # BigQuery's and Firebase's own wordings, Cloud Storage signatures, API keys, quotas, project states
+    r"|Access Denied: (?:Table|Dataset|Project|BigQuery) |permission to query table|FIREBASE WARNING|@firebase/"
+    r"|permission_denied at /|Client doesn't have permission to access the desired data|storage/unauthorized"
+    r"|Firebase Storage|User does not have permission to access this object|Could not perform this operation"
+    r"|User is not authorized to perform the desired action|Google secret key|Google has disabled the use of APIs"
+    r"|has been suspended\.|This API project is not authorized to use this API|Requests from referer|ipRefererBlocked"
+    r"|Error refreshing the OAuth2 token|UserProjectAccountProblem|project to be billed|svc\.id\.goog"
+    r"|Key creation is not allowed on this service account|userRateLimitExceeded|\"usageLimits\"|User [Rr]ate [Ll]imit"
+    r"|serverless-robot-prod|Could not load the default credentials|metadata\.google\.internal"
+    r"|The client is not authorized to make this request|Insufficient regional quota"
+    # Google's canonical messages for codes that are not access failures (quota, not found)
+    r"|Resource has been exhausted \(e\.g\. check quota\)|Requested entity was not found"
+    r"|The specified bucket does not exist|StatusCode\.RESOURCE_EXHAUSTED|StatusCode\.NOT_FOUND"
+    r"|storage: (?:bucket|object) doesn't exist|Your client does not have permission to|FirebaseFunctionsException"
+    r"|functions/permission-denied|firebase_functions/|auth/invalid-api-key|refreshing your current auth tokens"
+    r"|Permission denied while getting Drive credentials|rateLimitExceeded|quotaExceeded|dailyLimitExceeded"
+    r"|was not found in location"
 )
 
 # Google errors that are not access failures, whatever status they carry: quotas and capacity.
 NOT_ACCESS_PHRASES: Final = re.compile(
     r"Quota '[A-Z0-9_]{2,80}' exceeded|[Qq]uota exceeded|RESOURCE_EXHAUSTED|[A-Z_]{2,40}_EXHAUSTED|rateLimitExceeded"
     r"|Rate Limit Exceeded|currently unavailable in the [a-z0-9-]{2,40} zone|bucket does not exist|already exists"
-    r"|quota has been exceeded|storageQuotaExceeded|not available in your location"
+    r"|was not found in location|dailyLimitExceeded(?!Unreg)"
+    r"|quota has been exceeded|storageQuotaExceeded|not available in your location|userRateLimitExceeded"
+    r"|User [Rr]ate [Ll]imit [Ee]xceeded|Insufficient regional quota|storage: (?:bucket|object) doesn't exist"
 )

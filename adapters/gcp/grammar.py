@@ -41,6 +41,8 @@ _USER_DOES_NOT_HAVE = re.compile(
     rf"{_Q}?({_PERM}){_Q}? "
     rf"permission(?: (?:in|on|for) (?:project |dataset |table )?([^\s]{{1,300}}))?"
 )
+# Cut short after the permission: "content <x@p.iam.gserviceaccount.com does not have storage.objects.get"
+_DOES_NOT_HAVE_PERMISSION_NAME = re.compile(rf" does not have ({_PERM})\b")
 # Compute: "Required 'compute.instances.get' permission for 'projects/p/...'" (GKE: permission(s))
 _REQUIRED = re.compile(
     rf"[Rr]equired {_Q}({_PERM}){_Q} permission(?:\(s\))?(?: for {_Q}?([^'\"‘’“”\s]{{1,1024}}){_Q}?)?"
@@ -83,6 +85,21 @@ _GCLOUD_USER = re.compile(
 _DENIED_ON_PROJECT = re.compile(r"Permission denied on resource project ([^\s.]{1,200})")
 # Members written in messages: "serviceAccount:x@p.iam.gserviceaccount.com", "user:a@b.com"
 _MEMBER = re.compile(r"\b((?:serviceAccount|user|group):[A-Za-z0-9._%+-]{1,200}@[A-Za-z0-9.-]{1,200})")
+# Workload identities: GKE "serviceAccount:p.svc.id.goog[ns/ksa]", federation "principal://iam.googleapis.com/..."
+_WORKLOAD_MEMBER = re.compile(
+    r"\b(serviceAccount:[a-z][a-z0-9.:-]{2,100}\.svc\.id\.goog\[[A-Za-z0-9._-]{1,63}/[A-Za-z0-9._-]{1,253}\]"
+    r"|principal(?:Set)?://iam\.googleapis\.com/[^\s\"',;]{1,500})"
+)
+# A service agent told to get a permission on another account: "Please give service-1@serverless-robot-prod.iam
+# .gserviceaccount.com permission iam.serviceAccounts.getAccessToken on the service account."
+_GIVE_PERMISSION = re.compile(
+    rf"[Pp]lease give ([A-Za-z0-9._%+-]{{1,200}}@[A-Za-z0-9.-]{{1,200}}[A-Za-z0-9]) permission ({_PERM}) on"
+)
+# BigQuery (legacy): "Access Denied: Table p:d.t: The user a@b.com does not have permission to query table p:d.t."
+_NO_PERMISSION_TO = re.compile(
+    r"(?:[Tt]he user|User) (?:([A-Za-z0-9._%+-]{1,200}@[A-Za-z0-9.-]{1,200}) )?does not have permission to "
+    r"[a-z]{2,20} (?:table|dataset|view|project|model|routine) ([^\s,]{1,300})"
+)
 
 
 @dataclass(frozen=True)
@@ -131,6 +148,9 @@ def read_permission_denial(text: str) -> PermissionDenial | None:
         permission, resource, basis = m.group(1), m.group(2), "the 'do not have permission ... on resource' message"
     elif m := _MISSING_FOLLOWING.search(text):
         project, permission, basis = m.group(1), m.group(2), "the 'missing the following required permissions' list"
+    elif m := _GIVE_PERMISSION.search(text):
+        principal, permission = m.group(1), m.group(2)
+        basis = "the 'Please give ... permission ... on' message"
     elif m := _THE_PERMISSION.search(text):
         permission, basis = m.group(1), "the permission the message names"
     if (access := _does_not_have_access(text)) is not None:
@@ -153,16 +173,23 @@ def read_permission_denial(text: str) -> PermissionDenial | None:
         resource = resource or m.group(1)
         permission = permission or "iam.serviceAccounts.actAs"
         basis = basis or "the 'act as service account' message"
+    if "does not have permission to " in text and (m := _NO_PERMISSION_TO.search(text)):
+        principal = principal or m.group(1)
+        resource = resource or m.group(2)
+        basis = basis or "the 'does not have permission to ... table' message"
     if "does not have permission to access" in text and (m := _GCLOUD_USER.search(text)):
         principal = principal or m.group(1)
         if m.group(2).strip().startswith("project"):
             project = project or m.group(3)
         basis = basis or "gcloud's 'does not have permission to access'"
+    if permission is None and (cut := _DOES_NOT_HAVE_PERMISSION_NAME.search(text)) is not None:
+        permission = cut.group(1)
+        basis = basis or "the 'does not have <permission>' message"
     if principal is None and (k8s := _K8S_USER.search(text)):
         principal = k8s.group(1)
     if principal is None and (authed := _AUTHENTICATED_AS.search(text)):
         principal = authed.group(1)
-    if principal is None and (member := _MEMBER.search(text)):
+    if principal is None and (member := _WORKLOAD_MEMBER.search(text) or _MEMBER.search(text)):
         principal = member.group(1)
     if resource is None and (on_resource := _ON_THE_RESOURCE.search(text)):
         resource = on_resource.group(1)

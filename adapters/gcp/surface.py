@@ -49,7 +49,8 @@ _HTTP_STATUS = re.compile(
 _LEGACY = re.compile(
     r"(?:[,\"'] ?|: |Reason: )(?:reason\"?: ?\"?)?(forbidden|insufficientPermissions|accessNotConfigured|accessDenied"
     r"|authError|required|keyInvalid|ipRefererBlocked|rateLimitExceeded|userRateLimitExceeded|quotaExceeded|notFound"
-    r"|conditionNotMet|failedPrecondition|accountDisabled|duplicate|alreadyExists|badRequest)\b"
+    r"|conditionNotMet|failedPrecondition|accountDisabled|duplicate|alreadyExists|badRequest|notAuthorized"
+    r"|dailyLimitExceededUnreg|dailyLimitExceeded)\b"
 )
 # Container registries: "DENIED: Permission ..."; {"errors":[{"code":"DENIED", ...}]}; YAML "code: ZONE_..._EXHAUSTED"
 _REGISTRY_CODE = re.compile(

@@ -4,7 +4,9 @@ Reads, in order of trust: a browser CORS message; the WWW-Authenticate challenge
 §11.6.1; RFC 6750 §3.1 `error=` values); OAuth / GraphQL / common API error bodies
 (`{"error":"invalid_client"}`, `{"errors":[{"type":"FORBIDDEN"}]}`, `{"message":"Bad
 credentials"}`); phrases in the text; and last the status code alone (evidence `inferred`).
-A 403 or 429 that is a rate limit is recognised and answered with `reason: None`.
+A 403 or 429 that is a rate limit, a used-up quota, a TLS trust failure or a plain 404 is
+recognised and answered with `reason: None` and a note that says what it is (not_access.py); a
+block by a CDN, WAF or bot filter in front of the site is `http.other.edge_block` (edge.py).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import re
 from typing import ClassVar, Final
 
 from adapters.base import Category, Diagnosis, FindingsBuilder, Payload
+from adapters.generic import LOOSE_CONFIDENCE, loose_reason
 from adapters.http.body import (
     OAUTH_ERRORS,
     SLACK_ERRORS,
@@ -22,6 +25,8 @@ from adapters.http.body import (
 )
 from adapters.http.challenge import Challenge, parse_challenges
 from adapters.http.cors import read_cors
+from adapters.http.edge import EdgeBlock, read_edge_block
+from adapters.http.not_access import NOT_ACCESS_NOTES, not_found, quota_exceeded, tls_failure
 from adapters.http.phrases import Phrase, find_phrase, is_rate_limit
 from adapters.http.status import status_in_text, url_in_text
 
@@ -33,19 +38,31 @@ CATEGORY_OF: Final[dict[str, Category]] = {
     "http.authz.insufficient_scope": "authorization",
     "http.authz.forbidden": "authorization",
     "http.other.cors": "other",
+    "http.other.edge_block": "other",
 }
 
-_RATE_LIMIT_NOTE: Final = (
-    "This is a rate limit, not an access failure: the server refused the request because too "
-    "many were sent. Wait for the reset time (Retry-After or X-RateLimit-Reset header) and "
-    "slow down; changing credentials or permissions will not help."
-)
+_RATE_LIMIT_NOTE: Final = NOT_ACCESS_NOTES["rate_limit"]
 
 
 class HttpAdapter:
     """Classifies any HTTP API's authentication and authorization failures."""
 
     name: ClassVar[str] = PROVIDER
+
+    def parse_edge_block(self, payload: Payload) -> Diagnosis | None:
+        """Return the diagnosis of a CDN, WAF or bot-filter block page, or None if it is not one.
+
+        The registry asks this before the provider grammars: CloudFront's block page carries AWS
+        headers (x-amz-cf-id), yet no IAM policy said no.
+        """
+        status = payload.status_code
+        status_basis = "the status code given"
+        if status is None and (in_text := status_in_text(payload.text)) is not None:
+            status, status_basis = in_text
+        edge = read_edge_block(payload.text, payload.headers, status)
+        if edge is None or edge.rate_limited:
+            return None
+        return _edge_diagnosis(FindingsBuilder(), edge, status, status_basis, payload)
 
     def parse(self, payload: Payload) -> Diagnosis | None:
         """Classify the payload, or return None when nothing in it is HTTP-shaped."""
@@ -73,25 +90,77 @@ class HttpAdapter:
         challenges = _challenges(payload, body)
         phrase = find_phrase(payload.flat)
 
-        if status == 429 or (status == 403 and is_rate_limit(payload.flat, payload.headers)):
+        edge = read_edge_block(payload.text, payload.headers, status)
+        if edge is not None and not edge.rate_limited:
+            return _edge_diagnosis(found, edge, status, status_basis, payload)
+        lowered = payload.flat.lower()
+        kind = _not_access_kind(payload, lowered, status, body, phrase, challenges, edge)
+        if kind is not None:
             found.add("status_code", status, "reported", status_basis)
+            if edge is not None:
+                found.add("code", edge.code, "reported", edge.basis)
             _add_common_facts(found, payload, body)
             return Diagnosis(
                 provider=PROVIDER,
                 reason=None,
                 category="other",
-                confidence=0.9,
+                confidence=0.9 if status is not None else 0.75,
                 findings=found.build(),
-                note=_RATE_LIMIT_NOTE,
+                note=NOT_ACCESS_NOTES[kind],
             )
 
         if status is not None:
             found.add("status_code", status, "reported", status_basis)
-        confidence = _classify(found, status, challenges, body, phrase)
+        confidence = _classify(found, status, challenges, body, phrase, payload.text)
         if confidence is None:
-            return None
+            loose = loose_reason(payload)
+            if loose is None:
+                return None
+            reason, words = loose
+            found.add("reason", reason, "inferred", f'the words "{words}" (no known error shape)')
+            confidence = LOOSE_CONFIDENCE
         _add_common_facts(found, payload, body)
         return _diagnosis(found, confidence)
+
+
+def _not_access_kind(
+    payload: Payload,
+    lowered: str,
+    status: int | None,
+    body: BodySignal | None,
+    phrase: Phrase | None,
+    challenges: tuple[Challenge, ...],
+    edge: EdgeBlock | None,
+) -> str | None:
+    """Return what a failure that is not an access failure is (a NOT_ACCESS_NOTES key), or None."""
+    if edge is not None:  # Cloudflare 1015
+        return "rate_limit"
+    if status in (None, 403, 429) and quota_exceeded(lowered):
+        return "quota"
+    if status == 429 or (status == 403 and is_rate_limit(payload.flat, payload.headers)):
+        return "rate_limit"
+    body_reason = body.reason if body is not None else None
+    access_signal = phrase is not None or body_reason is not None or bool(challenges)
+    if status is None and not access_signal and is_rate_limit(payload.flat, payload.headers):
+        return "rate_limit"
+    if status not in (401, 403, 407) and tls_failure(lowered) and not access_signal:
+        return "tls"
+    if status in (None, 404) and not_found(lowered, status):
+        gated = phrase if phrase is None or status is None or status in phrase.statuses else None
+        if gated is None and body_reason is None and not challenges:
+            return "not_found"
+    return None
+
+
+def _edge_diagnosis(
+    found: FindingsBuilder, edge: EdgeBlock, status: int | None, status_basis: str, payload: Payload
+) -> Diagnosis:
+    found.add("reason", "http.other.edge_block", "reported", edge.basis)
+    found.add("status_code", status, "reported", status_basis)
+    found.add("code", edge.code, "reported", "the block page's error code")
+    found.add("request_id", edge.reference, "reported", "the block page's reference (Ray ID, request id)")
+    found.add("url", url_in_text(payload.text), "reported", "the URL in the error text")
+    return _diagnosis(found, 0.9, variant=edge.vendor)
 
 
 def _classify(
@@ -100,6 +169,7 @@ def _classify(
     challenges: tuple[Challenge, ...],
     body: BodySignal | None,
     phrase: Phrase | None,
+    text: str = "",
 ) -> float | None:
     """Record the reason and the facts it rests on; return the confidence, None if not mine."""
     challenge = challenges[0] if challenges else None
@@ -156,6 +226,16 @@ def _classify(
                 f"a {header} challenge with no error attribute",
             )
             return 0.8
+        sent = _credentials_sent(text) if status == 401 else None
+        if sent is not None:
+            # RFC 9110 §15.5.2: if the request included credentials, the 401 says they were refused.
+            found.add(
+                "reason",
+                "http.authn.invalid_credentials",
+                "inferred",
+                f"HTTP 401 to a request that carried credentials ({sent})",
+            )
+            return 0.55
         found.add(
             "reason",
             "http.authn.missing_credentials",
@@ -166,6 +246,32 @@ def _classify(
     if status == 403:
         found.add("reason", "http.authz.forbidden", "inferred", "HTTP 403 with no further detail")
         return 0.6
+    return None
+
+
+# Signs that the refused request carried credentials: a sign-in or token endpoint, a key or token
+# in the query string, an Authorization header, user:password@ in the URL.
+_CREDENTIALS_SENT: Final = (
+    (
+        re.compile(r"https?://[^\s'\"<>]{1,300}?/(?:users/)?(?:sign_?in|log_?in|oauth2?/token|token|authenticate)\b"),
+        "a sign-in or token endpoint",
+    ),
+    (re.compile(r"[?&](?:key|api_?key|token|access_token|auth|apikey)=[^&\s]{1,300}"), "a key or token in the URL"),
+    # a header line of a request dump (curl -v "> Authorization: ..."), not a sentence quoting one
+    (
+        re.compile(r"^[>* ]{0,4}authorization: ?(?:bearer|basic|token|digest) ", re.IGNORECASE | re.MULTILINE),
+        "an Authorization header",
+    ),
+    (re.compile(r"https?://[^\s/@:'\"]{1,100}:[^\s/@'\"]{1,200}@"), "user:password in the URL"),
+)
+
+
+def _credentials_sent(text: str) -> str | None:
+    """Return what shows that the request carried credentials, or None."""
+    sample = text[:20_000]
+    for pattern, what in _CREDENTIALS_SENT:
+        if pattern.search(sample) is not None:
+            return what
     return None
 
 

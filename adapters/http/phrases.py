@@ -54,7 +54,13 @@ _TABLE: Final[tuple[tuple[re.Pattern[str], str, frozenset[int]], ...]] = (
             r"|incorrect (?:username|password|api key|credentials)|authentication failed"
             r"|unable to verify (?:the )?(?:token|credentials)|signature verification failed"
             r"|token_(?:expired|revoked)|api key (?:is )?(?:not valid|invalid)"
-            r"|wrong (?:password|credentials)",
+            r"|wrong (?:password|credentials)"
+            # PyPI: "403 Invalid or non-existent authentication information"; npm E401's hint;
+            # PyPI: "Username/Password authentication is no longer supported"; OAuth descriptions
+            r"|invalid or non-existent authentication|credentials are probably out of date"
+            r"|typed your password in incorrectly|password authentication is no longer supported"
+            r"|support for password authentication was removed"
+            r"|grant is invalid|invalid (?:refresh|access|id) token|invalidgrantexception",
             re.IGNORECASE,
         ),
         "http.authn.invalid_credentials",
@@ -68,7 +74,8 @@ _TABLE: Final[tuple[tuple[re.Pattern[str], str, frozenset[int]], ...]] = (
             r"|missing (?:authorization|authentication|api key|access token|bearer token|credentials|token)"
             r"|(?:no|without) (?:authorization|auth(?:entication)?) (?:header|token)"
             r"|authentication (?:is )?required|login required|not[_ ]authed|unauthenticated"
-            r"|not authenticated|must be (?:logged in|authenticated)|no api key",
+            r"|not authenticated|must be (?:logged in|authenticated)|no api key"
+            r"|requires you to be authenticated|did not provide an api key|api key (?:is )?required",
             re.IGNORECASE,
         ),
         "http.authn.missing_credentials",
@@ -81,11 +88,21 @@ _TABLE: Final[tuple[tuple[re.Pattern[str], str, frozenset[int]], ...]] = (
             r"resource not accessible by|do(?:n't| not) have permission|access (?:is )?denied"
             r"|permission denied|not (?:authori[sz]ed|allowed|permitted) to|forbidden"
             r"|insufficient (?:permissions?|privileges?|rights)|you are not allowed"
-            r"|requested access to the resource is denied",
+            r"|requested access to the resource is denied"
+            # git over HTTPS or SSH: "remote: Permission to owner/repo.git denied to user.",
+            # a fine-grained token: "remote: Write access to repository not granted."
+            r"|permission to [^ \n]{1,200} denied to|write access to repository not granted",
             re.IGNORECASE,
         ),
         "http.authz.forbidden",
         _AUTHZ_STATUSES,
+    ),
+    (
+        # GitHub answers 404 for a private repository the caller cannot see ("Repository not
+        # found"); its docs list missing access first among the causes.
+        re.compile(r"repository not found", re.IGNORECASE),
+        "http.authz.forbidden",
+        frozenset({200, 403, 404}),
     ),
 )
 

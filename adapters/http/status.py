@@ -26,9 +26,9 @@ _STATUS_PATTERNS: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
         ),
         "the status phrase in the text",
     ),
-    # urllib: "HTTP Error 403: Forbidden"; gh: "HTTP 401: ..."; "HTTP status 403"
+    # urllib: "HTTP Error 403: Forbidden"; gh: "HTTP 401: ..."; "HTTP status 403"; Chrome: "HTTP ERROR 407"
     (
-        re.compile(r"\bHTTP(?: [Ee]rror| [Ss]tatus| response)?:? ([1-5][0-9]{2})\b"),
+        re.compile(r"\bHTTP(?: [Ee]rror| ERROR| [Ss]tatus| response)?:? ([1-5][0-9]{2})\b"),
         "the 'HTTP nnn' in the text",
     ),
     # JSON / Python dict / Spring: "status": 403, 'statusCode': 401, status=403, status: '403'

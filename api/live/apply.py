@@ -6,7 +6,9 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 # Checks that describe the setting (who am I, which roles exist) rather than the reason itself.
-_CONTEXT_CHECKS: Final = frozenset({"sts get-caller-identity", "iam query-grantable-roles"})
+_CONTEXT_CHECKS: Final = frozenset(
+    {"sts get-caller-identity", "iam query-grantable-roles", "kubernetes whoami", "kubernetes rules review"}
+)
 
 
 def live_checks(
@@ -37,6 +39,10 @@ def live_checks(
         suggestion = (guidance or {}).get("role_suggestion") or {}
         roles = suggestion.get("roles") or [None]
         results = run_gcp_checks(facts, reason, timeout=timeout, suggested_role=roles[0], on_server=on_server)
+    elif provider == "kubernetes":
+        from api.live.kubernetes import run_kubernetes_checks  # the kubernetes client only when asked
+
+        results = run_kubernetes_checks(facts, reason, timeout=timeout, on_server=on_server)
     else:
         return [{"check": "live checks", "outcome": "unavailable", "summary": f"none for {provider}"}], confidence
     # The decision checks speak to the reason: agreement makes it near-certain, disagreement doubtful.

@@ -12,6 +12,7 @@ from api.deps import CatalogDep, IamIndexDep, enforce_rate_limit, require_api_ke
 from api.live.apply import live_checks
 from api.metrics import Metrics
 from api.problems import Problem, problem_responses
+from api.request_log import REASON_ATTRIBUTE
 from api.schemas import DiagnoseRequest, DiagnoseResponse, LiveCheckResponse
 from api.services.diagnosis import VERDICT_FIELDS, diagnose_request, diagnose_verdict
 from api.services.history import HistoryWriter
@@ -26,7 +27,7 @@ router = APIRouter(prefix="/v1", tags=["diagnose"])
 @router.post(
     "/diagnose",
     response_model=DiagnoseResponse,
-    responses=problem_responses(400, 401, 403, 413, 415, 422, 429),
+    responses=problem_responses(400, 401, 403, 413, 415, 422, 429, 503),
     dependencies=[Depends(enforce_rate_limit)],
     summary="Diagnose a pasted access failure",
     operation_id="diagnose",
@@ -59,6 +60,7 @@ async def diagnose(
         response = diagnose_request(body, catalog, iam_index)
     else:  # a long paste costs milliseconds: in a worker thread, so /healthz and small pastes are not held up
         response = await run_in_threadpool(diagnose_request, body, catalog, iam_index)
+    setattr(request.state, REASON_ATTRIBUTE, response.reason)  # for the JSON request log, when on
     metrics: Metrics = request.app.state.metrics
     metrics.observe(response.provider, response.reason, time.perf_counter() - started)
     history: HistoryWriter | None = request.app.state.history

@@ -84,7 +84,12 @@ async def diagnose_form(request: Request, catalog: CatalogDep, iam_index: IamInd
     # The page shows the paste again, for editing: redacted, like everything else we echo.
     context: dict[str, Any] = {"form": {key: redact(value) for key, value in form.items()}}
     status = 200
-    if wait := retry_after(request):
+    try:
+        wait = await retry_after(request)
+    except Problem as unavailable:  # the shared limit is down and set to fail closed
+        context["problem"] = unavailable.detail
+        return _page(request, "problem.html" if fragment else "index.html", context, unavailable.status)
+    if wait:
         context["problem"] = f"Too many diagnoses from this address; try again in {wait} seconds."
         response = _page(request, "problem.html" if fragment else "index.html", context, 429)
         response.headers["Retry-After"] = str(wait)

@@ -75,8 +75,10 @@ def diagnose_request(
         known = {**derived, "role": roles["roles"][0], **facts}
         roles["command"] = template.render(known)
         roles["missing"] = sorted(key for key in template.fact_keys if key not in known)
-        roles["changes"] = True  # a grant: every surface marks it as a change
+        roles["changes"] = roles["changes_state"] = True  # a grant: every surface marks it as a change
         guidance["role_suggestion"] = roles
+    if guidance is not None and (layers := trace(reason, {**derived, **facts}, catalog)) is not None:
+        guidance["trace"] = layers  # the provider's evaluation order, the layer that said no marked
     action, resource = facts.get("action"), facts.get("resource")
     implicit_deny = reason is not None and reason.startswith(IMPLICIT_DENY_PREFIX)
     if guidance is not None and iam_index is not None and implicit_deny and isinstance(action, str):
@@ -103,7 +105,6 @@ def diagnose_request(
         ],
         variant=diagnosis.variant,
         note=diagnosis.note,
-        trace=trace(reason, {**derived, **facts}, catalog),
     )
 
 

@@ -6,7 +6,7 @@ session policy (IAM User Guide, "Policy evaluation logic"); a VPC endpoint polic
 call went through an endpoint. Google evaluates deny policies, principal access boundaries, VPC
 Service Controls and organization policies as well as allow policies (IAM docs, "Deny policies",
 "Principal access boundary policies"). For each layer the trace says whether the paste names it as
-the one that said no (`denied`), rules it out (`not_the_cause`, with why), or says nothing of it
+the one that said no (`denied`), rules it out (`passed`: it did not say no, and why), or says nothing of it
 (`unknown`: check it only if the fix at the denied layer does not resolve the denial), and the
 first command that inspects it, filled from the facts (taken from that layer's own entry, so the
 same checked commands).
@@ -21,7 +21,7 @@ from typing import Final, Literal
 from api.catalog import Catalog
 from api.render import usable_facts
 
-Status = Literal["denied", "not_the_cause", "unknown"]
+Verdict = Literal["denied", "passed", "unknown"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +85,7 @@ _GCP_DENIED: Final = {
 }
 
 
-def aws_statuses(reason: str) -> dict[str, tuple[Status, str]] | None:
+def aws_statuses(reason: str) -> dict[str, tuple[Verdict, str]] | None:
     """Return layer -> (status, what the paste proves) for an AWS authorization reason, or None."""
     parts = reason.split(".")
     if len(parts) < 4 or parts[:2] != ["aws", "authz"] or parts[2] not in ("explicit_deny", "implicit_deny"):
@@ -100,12 +100,13 @@ def aws_statuses(reason: str) -> dict[str, tuple[Status, str]] | None:
     kind, policy_type = parts[2], parts[3]
     if policy_type not in _AWS_TYPES:
         return None
-    statuses: dict[str, tuple[Status, str]] = {}
+    statuses: dict[str, tuple[Verdict, str]] = {}
     if kind == "explicit_deny":
-        where = "a policy the message does not name" if policy_type == "unknown_policy" else "this layer"
+        names = {layer.id: layer.name.lower() for layer in AWS_LAYERS}
+        where = names.get(policy_type, "a policy the message does not name")
         for layer in AWS_LAYERS:
             if layer.id == "explicit_deny":
-                statuses[layer.id] = ("denied", f"The message says: with an explicit deny, in {where}.")
+                statuses[layer.id] = ("denied", f"The message says the Deny is explicit, in {where}.")
             elif layer.id == policy_type:
                 statuses[layer.id] = ("denied", "The message names this policy type as holding the Deny statement.")
             else:
@@ -113,7 +114,7 @@ def aws_statuses(reason: str) -> dict[str, tuple[Status, str]] | None:
         return statuses
     for layer in AWS_LAYERS:
         if layer.id == "explicit_deny":
-            statuses[layer.id] = ("not_the_cause", _NOT_EXPLICIT)
+            statuses[layer.id] = ("passed", _NOT_EXPLICIT)
         elif layer.id == policy_type:
             statuses[layer.id] = ("denied", "The message names this policy type: none of its statements allows it.")
         else:
@@ -121,17 +122,17 @@ def aws_statuses(reason: str) -> dict[str, tuple[Status, str]] | None:
     return statuses
 
 
-def gcp_statuses(reason: str) -> dict[str, tuple[Status, str]] | None:
+def gcp_statuses(reason: str) -> dict[str, tuple[Verdict, str]] | None:
     """Return layer -> (status, what the paste proves) for a GCP authorization reason, or None."""
     denied = _GCP_DENIED.get(reason)
     if denied is None:
         return None
-    statuses: dict[str, tuple[Status, str]] = {}
+    statuses: dict[str, tuple[Verdict, str]] = {}
     for layer in GCP_LAYERS:
         if layer.id == denied:
             statuses[layer.id] = ("denied", _gcp_denied_text(reason, layer.id))
         elif layer.id in _GCP_OWN_WORDS and denied in ("allow_policy", "deny_policy"):
-            statuses[layer.id] = ("not_the_cause", _GCP_OWN_WORDS[layer.id])
+            statuses[layer.id] = ("passed", _GCP_OWN_WORDS[layer.id])
         elif denied == "allow_policy" and layer.id in ("deny_policy", "principal_access_boundary"):
             statuses[layer.id] = ("unknown", _SAME_MESSAGE)
         else:
@@ -169,14 +170,14 @@ def trace(reason: str | None, known: Mapping[str, str | int], catalog: Catalog) 
     rows: list[dict[str, object]] = []
     usable = usable_facts(known)  # once, not once per layer: it was 40% of a diagnosis
     for layer in layers:
-        status, proves = statuses[layer.id]
+        verdict, proves = statuses[layer.id]
         compiled = catalog.get(layer.entry) if layer.entry else None
         inspection = compiled.inspection(known, usable) if compiled is not None else None
         rows.append(
             {
                 "layer": layer.id,
                 "name": layer.name,
-                "status": status,
+                "verdict": verdict,
                 "proves": proves,
                 "inspect": inspection[0] if inspection else None,
                 "missing": inspection[1] if inspection else [],

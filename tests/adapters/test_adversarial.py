@@ -18,6 +18,8 @@ from adapters.registry import ADAPTER_NAMES, ADAPTERS, diagnose
 
 SIZE = 64 * 1024
 GUARD_SECONDS = 1.0  # a linear pass over 64 KiB takes milliseconds; a quadratic one takes seconds
+# Measured in this thread's CPU time, not wall time: a loaded machine (CI beside other jobs) stretches the
+# wall clock, not the work a quadratic pattern does.
 
 ADVERSARIAL = {
     "one-char-run": "a" * SIZE,
@@ -50,9 +52,9 @@ ADVERSARIAL = {
 
 @pytest.mark.parametrize("text", list(ADVERSARIAL.values()), ids=list(ADVERSARIAL))
 def test_adversarial_input_is_answered_fast(text: str) -> None:
-    start = time.perf_counter()
+    start = time.thread_time()
     diagnosis = diagnose(text)
-    elapsed = time.perf_counter() - start
+    elapsed = time.thread_time() - start
     assert elapsed < GUARD_SECONDS, f"{elapsed:.2f}s: a pattern scans this input super-linearly"
     assert 0 <= diagnosis.confidence <= 1
 
@@ -89,9 +91,9 @@ OPENINGS = {
 
 @pytest.mark.parametrize("text", list(OPENINGS.values()), ids=list(OPENINGS))
 def test_many_openings_of_a_secret_pattern_are_answered_fast(text: str) -> None:
-    start = time.perf_counter()
+    start = time.thread_time()
     diagnosis = diagnose(text)
-    elapsed = time.perf_counter() - start
+    elapsed = time.thread_time() - start
     assert elapsed < GUARD_SECONDS, f"{elapsed:.2f}s: a pattern scans this input super-linearly"
     assert 0 <= diagnosis.confidence <= 1
 

@@ -7,6 +7,7 @@ documents with the right keys and arbitrary JSON values (objects, lists, numbers
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from hypothesis import given, settings
@@ -23,7 +24,10 @@ _JSON = st.recursive(
 # Values that look like what readers expect, so deeper branches run too.
 _PLAUSIBLE = st.sampled_from(
     ["PERMISSION_DENIED", "IAM_PERMISSION_DENIED", "AccessDenied", 403, 7, "storage.objects.get",
-     "googleapis.com", "type.googleapis.com/google.rpc.ErrorInfo", "s3.amazonaws.com"]
+     "googleapis.com", "type.googleapis.com/google.rpc.ErrorInfo", "s3.amazonaws.com", "Status", "Forbidden",
+     "Unauthorized", 401, "v1", 'pods is forbidden: User "jane" cannot list resource "pods" in API group ""',
+     "AuthorizationFailed", "DeploymentFailed", "ForbiddenByRbac", "Forbidden", "Microsoft.Storage/storageAccounts/read",
+     '{"error": {"code": "AuthorizationFailed", "message": "x"}}', "AADSTS7000215: Invalid client secret provided."]
 )  # fmt: skip
 _VALUE = _JSON | _PLAUSIBLE
 
@@ -95,12 +99,58 @@ def _cloudtrail(value: Any) -> Any:
     )
 
 
+def _kubernetes_status(value: Any) -> Any:
+    # metav1.Status as the API server returns it; the kind and apiVersion kept right so the reader goes deep.
+    return st.fixed_dictionaries(
+        {
+            "kind": st.just("Status") | value,
+            "apiVersion": st.just("v1") | value,
+            "metadata": value,
+            "status": value,
+            "message": value,
+            "reason": value,
+            "details": value
+            | st.fixed_dictionaries({"name": value, "group": value, "kind": value, "causes": value, "uid": value}),
+            "code": value,
+        }
+    )
+
+
+def _azure(value: Any) -> Any:
+    # ARM / Key Vault / deployment errors: code, message, details (nested errors), innererror, additionalInfo
+    arm_error = st.fixed_dictionaries(
+        {
+            "code": value,
+            "message": value,
+            "target": value,
+            "details": value | st.lists(st.fixed_dictionaries({"code": value, "message": value, "details": value})),
+            "innererror": value | st.fixed_dictionaries({"code": value}),
+            "additionalInfo": value | st.lists(st.fixed_dictionaries({"type": value, "info": value}), max_size=2),
+        }
+    )
+    activity_log = st.fixed_dictionaries(
+        {
+            "caller": value,
+            "correlationId": value,
+            "operationName": value | st.fixed_dictionaries({"value": value}),
+            "resourceId": value,
+            "status": value,
+            "properties": value | st.fixed_dictionaries({"statusCode": value, "statusMessage": value}),
+        }
+    )
+    odata = st.fixed_dictionaries({"odata.error": st.fixed_dictionaries({"code": value, "message": value})})
+    return st.fixed_dictionaries({"error": arm_error}) | arm_error | activity_log | odata
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     document=_google(_VALUE)
     | _audit(_VALUE)
     | _aws(_VALUE)
     | _cloudtrail(_VALUE)
+    | _kubernetes_status(_VALUE)
+    | st.fixed_dictionaries({"items": st.lists(_kubernetes_status(_VALUE), max_size=2)})
+    | _azure(_VALUE)
     | st.lists(_audit(_VALUE), max_size=2)
 )
 def test_any_json_values_in_provider_shaped_documents_never_raise(document: Any) -> None:
@@ -112,3 +162,21 @@ def test_an_audit_record_whose_status_is_an_object_is_read() -> None:
     # The shape that crashed: `status` holds an object where a string was expected.
     record = {"error": {"code": 403, "status": {"code": 7}, "message": "Permission denied", "details": []}}
     assert diagnose(record).category in ("authentication", "authorization", "other")
+
+
+def test_an_azure_deployment_error_is_read_through_its_wrappers() -> None:
+    # DeploymentFailed > Forbidden > a JSON string holding the real AuthorizationFailed error.
+    inner = {
+        "error": {
+            "code": "AuthorizationFailed",
+            "message": "The client 'x' with object id 'y' does not have"
+            " authorization to perform action 'Microsoft.Network/virtualNetworks/write' over scope"
+            " '/subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333/resourceGroups/rg'",
+        }
+    }
+    document = {"code": "DeploymentFailed", "message": "At least one resource deployment operation failed.",
+                "details": [{"code": "Forbidden", "message": json.dumps(inner)}]}  # fmt: skip
+    result = diagnose(document)
+    assert (result.provider, result.reason) == ("azure", "azure.authz.rbac_denied")
+    assert result.facts["action"] == "Microsoft.Network/virtualNetworks/write"
+    assert result.facts["resource_group"] == "rg"

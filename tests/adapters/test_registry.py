@@ -59,7 +59,7 @@ def test_diagnose_path_imports_no_web_database_or_cloud_sdk() -> None:
     probe = (
         "import sys, adapters.registry as r; r.diagnose('HTTP/1.1 403 Forbidden');"
         "print(sorted({m.split('.')[0] for m in sys.modules} & "
-        "{'fastapi','starlette','sqlmodel','sqlalchemy','boto3','botocore','google','grpc'}))"
+        "{'fastapi','starlette','sqlmodel','sqlalchemy','boto3','botocore','google','grpc','kubernetes'}))"
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
@@ -68,7 +68,7 @@ def test_diagnose_path_imports_no_web_database_or_cloud_sdk() -> None:
 def test_service_import_does_not_load_cloud_sdks() -> None:
     probe = (
         "import sys, api.main, api.cli;"
-        "print(sorted({m.split('.')[0] for m in sys.modules} & {'boto3','botocore','google','grpc'}))"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'boto3','botocore','google','grpc','kubernetes'}))"
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

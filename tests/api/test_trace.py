@@ -37,16 +37,16 @@ GCS_FORBIDDEN = (
 
 def _trace(client: TestClient, error: str) -> dict[str, dict[str, Any]]:
     body = client.post("/v1/diagnose", json={"error": error}).json()
-    assert body["trace"] is not None, body["reason"]
-    return {layer["layer"]: layer for layer in body["trace"]}
+    assert body["guidance"]["trace"] is not None, body["reason"]
+    return {layer["layer"]: layer for layer in body["guidance"]["trace"]}
 
 
 def test_an_implicit_deny_marks_its_layer_and_rules_out_an_explicit_deny(shared_client: TestClient) -> None:
     trace = _trace(shared_client, IMPLICIT_IDENTITY)
     assert list(trace) == [layer.id for layer in AWS_LAYERS]  # the evaluation order, whole
-    assert [k for k, v in trace.items() if v["status"] == "denied"] == ["identity_policy"]
-    assert trace["explicit_deny"]["status"] == "not_the_cause"
-    assert {trace[k]["status"] for k in ("rcp", "scp", "permissions_boundary", "session_policy")} == {"unknown"}
+    assert [k for k, v in trace.items() if v["verdict"] == "denied"] == ["identity_policy"]
+    assert trace["explicit_deny"]["verdict"] == "passed"
+    assert {trace[k]["verdict"] for k in ("rcp", "scp", "permissions_boundary", "session_policy")} == {"unknown"}
     # Each layer's inspection is filled with the paste's facts: the role the session belongs to.
     assert "terraform-cloud" in trace["identity_policy"]["inspect"]
     assert "terraform-cloud" in trace["permissions_boundary"]["inspect"]
@@ -55,18 +55,18 @@ def test_an_implicit_deny_marks_its_layer_and_rules_out_an_explicit_deny(shared_
 
 def test_an_explicit_deny_marks_the_deny_and_the_policy_type_that_holds_it(shared_client: TestClient) -> None:
     trace = _trace(shared_client, EXPLICIT_SCP)
-    assert {k for k, v in trace.items() if v["status"] == "denied"} == {"explicit_deny", "scp"}
-    assert trace["identity_policy"]["status"] == "unknown"
+    assert {k for k, v in trace.items() if v["verdict"] == "denied"} == {"explicit_deny", "scp"}
+    assert trace["identity_policy"]["verdict"] == "unknown"
     assert "ends the evaluation" in trace["identity_policy"]["proves"]
 
 
 def test_a_gcp_permission_denial_does_not_claim_to_rule_out_a_deny_policy(shared_client: TestClient) -> None:
     trace = _trace(shared_client, GCS_FORBIDDEN)
     assert list(trace) == [layer.id for layer in GCP_LAYERS]
-    assert trace["allow_policy"]["status"] == "denied"
-    assert trace["deny_policy"]["status"] == "unknown"  # the same message: never "not the cause"
-    assert trace["principal_access_boundary"]["status"] == "unknown"
-    assert trace["vpc_service_controls"]["status"] == "not_the_cause"
+    assert trace["allow_policy"]["verdict"] == "denied"
+    assert trace["deny_policy"]["verdict"] == "unknown"  # the same message: never "passed"
+    assert trace["principal_access_boundary"]["verdict"] == "unknown"
+    assert trace["vpc_service_controls"]["verdict"] == "passed"
     assert "mp3-to-txt-final@mp-to-ext-final.iam.gserviceaccount.com" in trace["allow_policy"]["inspect"]
 
 
@@ -82,7 +82,8 @@ def test_failures_that_are_not_policy_denials_carry_no_trace(shared_client: Test
         "An error occurred (ExpiredToken) when calling the GetObject operation: The provided token has expired.",
         'HTTP/1.1 401 Unauthorized\nWWW-Authenticate: Bearer realm="api"',
     ):
-        assert shared_client.post("/v1/diagnose", json={"error": error}).json()["trace"] is None
+        guidance = shared_client.post("/v1/diagnose", json={"error": error}).json()["guidance"]
+        assert guidance is None or "trace" not in guidance
 
 
 def test_the_trace_is_on_the_web_page_after_the_card(shared_client: TestClient) -> None:
@@ -102,7 +103,7 @@ def test_the_trace_renders_as_markdown_with_its_command_whole() -> None:
     from api.terminal import Style, render_markdown, render_text
 
     response = diagnose_request(DiagnoseRequest(error=IMPLICIT_IDENTITY), load_catalog()).model_dump(mode="json")
-    inspect = next(layer["inspect"] for layer in response["trace"] if layer["status"] == "denied")
+    inspect = next(layer["inspect"] for layer in response["guidance"]["trace"] if layer["verdict"] == "denied")
     markdown = render_markdown(response)
     blocks = [t.content for t in MarkdownIt("commonmark").parse(markdown) if t.type in ("fence", "code_block")]
     assert any(block.strip() == inspect.strip() for block in blocks)  # one block holds the whole command
@@ -110,3 +111,11 @@ def test_the_trace_renders_as_markdown_with_its_command_whole() -> None:
     text = render_text(response, Style(False))
     assert "SAID NO       The caller's identity-based policies" in text
     assert text.index("Policy evaluation") < text.index("Likely causes")
+
+
+def test_steps_that_change_state_carry_the_contracts_flag(shared_client: TestClient) -> None:
+    guidance = shared_client.post("/v1/diagnose", json={"error": IMPLICIT_IDENTITY}).json()["guidance"]
+    steps = [step for key in ("diagnosis", "fix", "verify") for step in guidance[key]]
+    changing = [step for step in steps if step.get("changes")]
+    assert changing and all(step.get("changes_state") is True for step in changing)
+    assert not any(step.get("changes_state") for step in steps if not step.get("changes"))

@@ -53,9 +53,9 @@ def run(cli: bool = True, lint: bool = True) -> Outcome:
         skipped["shellcheck"] = "shellcheck is not installed (Debian package shellcheck; .ci/run installs it)"
     results = None
     if not cli:
-        skipped.update({tool: "not run (cli=False)" for tool in ("aws", "gcloud")})
+        skipped.update({tool: "not run (cli=False)" for tool in ("aws", "gcloud", "kubectl", "az")})
     else:
-        for tool in ("aws", "gcloud"):
+        for tool in ("aws", "gcloud", "kubectl", "az"):
             if reason := clis.missing_reason(tool):
                 skipped[tool] = reason
         started = time.monotonic()
@@ -106,6 +106,8 @@ MEASURES: Final = (
     Measure("unfilled", "commands with any unfilled value", _unfilled, 0.15, fraction=True),
     Measure("refused_aws", "commands the aws CLI refuses", _refused("aws"), 0, needs="aws"),
     Measure("refused_gcloud", "commands gcloud refuses", _refused("gcloud"), 0, needs="gcloud"),
+    Measure("refused_kubectl", "commands kubectl refuses", _refused("kubectl"), 0, needs="kubectl"),
+    Measure("refused_az", "commands az refuses", _refused("az"), 0, needs="az"),
     Measure("shellcheck", "commands with shellcheck errors or warnings", _shellcheck, 0, needs="shellcheck"),
     Measure("service", "service mismatches", _problem("service"), 0),
     Measure(
@@ -116,6 +118,12 @@ MEASURES: Final = (
     Measure("unsafe", "unsafe whole-policy writes, shared inline policy names", _problem("unsafe"), 0),
     Measure("principal", "commands for the wrong kind of principal", _problem("principal"), 0),
     Measure("gcp_role", "GCP grants of a role lacking the permission, or IAM-admin", _problem("gcp_role"), 0),
+    Measure(
+        "kubernetes_rule",
+        "Kubernetes rules or checks for another verb or resource than the denied one",
+        _problem("kubernetes_rule"),
+        0,
+    ),
     Measure("unmarked_change", "state changes in a step not marked changes: true", _problem("unmarked_change"), 0),
 )
 BY_NAME: Final = {measure.name: measure for measure in MEASURES}

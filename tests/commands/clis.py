@@ -1,4 +1,4 @@
-"""Run command blocks with the real `aws` and `gcloud`, offline, and classify every call they make.
+"""Run command blocks with the real `aws`, `gcloud`, `kubectl` and `az`, offline, and classify every call they make.
 
 Each block that calls a cloud CLI runs under `bash -c` in its own scratch folder, with stdin at end of
 file and a PATH of two folders: shims for the cloud CLIs (tests/commands/_shim.py) and links to a
@@ -12,10 +12,23 @@ CLIDriver, gcloud's own calliope CLI, on the block's own stdin/stdout/stderr), s
 would with the binaries, and 1,400 calls take seconds instead of the ~0.5 s start-up each. The
 WHYDENIED_CHECK_CLI=literal environment variable runs the binaries themselves instead (slow).
 
+`az` (azure-cli from PyPI) conflicts with the project's dependencies, so it lives in its own virtualenv
+(AZURE_CLI_VENV, /var/cache/whydenied/azure-cli unless WHYDENIED_AZURE_CLI says otherwise; .ci/run
+installs it) and runs as a binary through the shim, each block with an empty AZURE_CONFIG_DIR (no
+account) and an HTTPS proxy on the discard port: az parses and validates its arguments, then stops at
+"Please run 'az login'" (or, for `az login` itself, at the dead proxy) without reaching any network.
+
 Offline, no credentials, dead endpoint: fake AWS keys, AWS_ENDPOINT_URL=http://127.0.0.1:9 (nothing
 listens there), an empty gcloud configuration (no account), metadata servers off. Where `unshare -n`
 works (root, as in CI), the blocks and the resident CLIs also run in a network namespace of their own
 with no interface up, so not even a mistake could reach a network.
+
+kubectl (Debian's, the Cloud SDK's /usr/bin/kubectl) runs as a binary through the shim with a kubeconfig
+of its own (KUBECONFIG): one context whose server is https://127.0.0.1:9 (the discard port, so a call that
+needs the API server fails at once with "connection refused") and a dummy token that is nobody's. Its own
+parser rejects an unknown command or flag before any request; `kubectl config view` works fully offline.
+kubectl validates a Role's verbs and resources only after API discovery, which needs a server: the
+semantic check (tests/commands/semantic.py, `kubernetes_rule`) holds those to the denied verb and resource.
 
 A call is `parsed` when the CLI got as far as wanting the network or credentials, `refused` when its
 own parser or validator rejected the arguments, `data` when it failed only on a value an earlier call
@@ -46,8 +59,23 @@ from typing import Final, Literal
 from tests.commands import shell
 
 HERE: Final = Path(__file__).resolve().parent
-CLOUD_CLIS: Final = ("aws", "gcloud", "gsutil", "bq")
-RESIDENT: Final = ("aws", "gcloud")  # gsutil and bq (unused today) run as binaries, through the shim
+CLOUD_CLIS: Final = ("aws", "gcloud", "gsutil", "bq", "kubectl", "az")
+AZURE_CLI_VENV: Final = Path(os.environ.get("WHYDENIED_AZURE_CLI", "/var/cache/whydenied/azure-cli"))
+RESIDENT: Final = ("aws", "gcloud")  # gsutil, bq and kubectl run as binaries, through the shim
+# kubectl's offline kubeconfig: a cluster at the discard port and a dummy token (not a credential of anyone)
+OFFLINE_KUBECONFIG: Final = """apiVersion: v1
+kind: Config
+clusters:
+- name: offline
+  cluster: {server: "https://127.0.0.1:9", insecure-skip-tls-verify: true}
+users:
+- name: offline
+  user: {token: offline-check}
+contexts:
+- name: offline
+  context: {cluster: offline, user: offline, namespace: default}
+current-context: offline
+"""
 LOCAL_TOOLS: Final = (
     "jq", "python3", "sed", "awk", "grep", "cat", "head", "tail", "tr", "cut", "sort", "uniq", "base64",
     "date", "mktemp", "rm", "tee", "xargs", "env", "sleep", "wc", "printf", "echo", "true", "false",
@@ -79,6 +107,15 @@ FAKE_ENV: Final[dict[str, str]] = {
     "GCE_METADATA_IP": "127.0.0.1:9",
     "LANG": "C.UTF-8",
     "LC_ALL": "C.UTF-8",
+    "AZURE_CORE_COLLECT_TELEMETRY": "false",
+    "AZURE_CORE_NO_COLOR": "true",
+    "AZURE_CORE_SURVEY_MESSAGE": "false",
+}
+# Only az sees these (its wrapper sets them): every request it would send dies at the discard port.
+AZ_OFFLINE_ENV: Final[dict[str, str]] = {
+    "HTTPS_PROXY": "http://127.0.0.1:9",
+    "HTTP_PROXY": "http://127.0.0.1:9",
+    "NO_PROXY": "",
 }
 
 Verdict = Literal["parsed", "refused", "data", "loop", "unknown"]
@@ -112,6 +149,9 @@ class BlockResult:
 @cache
 def real_binary(tool: str) -> str | None:
     """Return the real CLI's path: the venv's own first (awscli is a dev dependency), then PATH."""
+    if tool == "az":
+        az = AZURE_CLI_VENV / "bin" / "az"
+        return str(az) if az.is_file() and os.access(az, os.X_OK) else None
     beside = Path(sys.executable).parent / tool
     if beside.is_file() and os.access(beside, os.X_OK):
         return str(beside)
@@ -125,6 +165,8 @@ def missing_reason(tool: str) -> str | None:
         return "awscli is not installed in this venv (it is a dev dependency: python3 tasks.py test installs it)"
     if tool == "gcloud" and gcloud_root() is None:
         return "gcloud is not installed (Debian's google-cloud-cli package; .ci/run installs it where it can)"
+    if tool == "az" and real_binary("az") is None:
+        return f"azure-cli is not installed in its own virtualenv at {AZURE_CLI_VENV} (.ci/run installs it)"
     if real_binary(tool) is None:
         return f"{tool} is not installed"
     return None
@@ -211,6 +253,8 @@ def classify(tool: str, argv: Sequence[str], code: int, stderr: str) -> tuple[Ve
         return "loop", first
     if code == 0:
         return "parsed", ""
+    if tool == "kubectl":
+        return _classify_kubectl(stderr, first)
     if tool == "aws":
         if any(marker in stderr for marker in AWS_PARSED) or (code == 1 and not stderr.strip()):
             return "parsed", first  # exit 1, silent: `aws configure get` of an unset value
@@ -222,12 +266,62 @@ def classify(tool: str, argv: Sequence[str], code: int, stderr: str) -> tuple[Ve
                 return "data", first
             return "refused", first
         return "unknown", first
+    if tool == "az":
+        return _classify_az(argv, code, stderr, first)
     if any(marker in stderr for marker in GCLOUD_PARSED):
         return "parsed", first
     if _empty_from_earlier_call(argv, stderr) or any(marker in stderr for marker in GCLOUD_DATA):
         return "data", first
     if code == 2 or any(marker in stderr for marker in GCLOUD_REFUSED):
         return "refused", first
+    return "unknown", first
+
+
+# kubectl reached for the API server (the discard port refuses at once; without a network, unreachable)
+KUBECTL_PARSED: Final = (
+    "was refused", "connection refused", "dial tcp", "network is unreachable", "Unable to connect to the server",
+    "couldn't get current server API group list",
+)  # fmt: skip
+# kubectl's own parser or validator said no, before any request
+KUBECTL_REFUSED: Final = (
+    "unknown flag", "unknown shorthand flag", "unknown command", "flag needs an argument", "invalid argument",
+    "required flag", "accepts ", "error: unknown", "must specify", "error: invalid", "is not a valid",
+    "error parsing jsonpath", "error: exactly one",
+)  # fmt: skip
+# a value an earlier step writes (a manifest file) that is absent offline
+KUBECTL_DATA: Final = ("does not exist", "no such file or directory")
+
+
+def _classify_kubectl(stderr: str, first: str) -> tuple[Verdict, str]:
+    if any(marker in stderr for marker in KUBECTL_REFUSED):
+        return "refused", first
+    if any(marker in stderr for marker in KUBECTL_PARSED):
+        return "parsed", first
+    if any(marker in stderr for marker in KUBECTL_DATA):
+        return "data", first
+    return "unknown", first
+
+
+# az: argparse refusals exit 2; a parsed call stops at the missing account or the dead proxy.
+AZ_PARSED: Final = (
+    "Please run 'az login'", "az login", "ProxyError", "Max retries exceeded", "Failed to establish a new connection",
+    "No subscription found", "Unable to connect to proxy",
+)  # fmt: skip
+AZ_REFUSED: Final = (
+    "unrecognized arguments", "the following arguments are required", "is misspelled or not recognized",
+    "invalid choice", "error: argument", "expected one argument", "is not in the", "usage error",
+)  # fmt: skip
+
+
+def _classify_az(argv: Sequence[str], code: int, stderr: str, first: str) -> tuple[Verdict, str]:
+    if code == 2 or any(marker in stderr for marker in AZ_REFUSED):
+        if _empty_from_earlier_call(argv, stderr):
+            return "data", first
+        return "refused", first
+    if any(marker in stderr for marker in AZ_PARSED):
+        return "parsed", first
+    if _empty_from_earlier_call(argv, stderr):
+        return "data", first
     return "unknown", first
 
 
@@ -267,6 +361,8 @@ class Session:
         self.gcloud_config.mkdir()
         self.home = self.tmp / "home"
         self.home.mkdir()
+        self.kubeconfig = self.tmp / "kubeconfig"
+        self.kubeconfig.write_text(OFFLINE_KUBECONFIG, encoding="utf-8")
         self.residents: list[subprocess.Popen[str]] = []
         self.sockets: dict[tuple[int, str], Path] = {}  # (worker slot, tool) -> its resident's socket
         self.slots: queue.Queue[int] = queue.Queue()
@@ -281,6 +377,7 @@ class Session:
         env = dict(FAKE_ENV)
         env["CLOUDSDK_CONFIG"] = str(self.gcloud_config)
         env["HOME"] = str(self.home)
+        env["KUBECONFIG"] = str(self.kubeconfig)
         return env
 
     def _make_path(self) -> None:
@@ -299,6 +396,13 @@ class Session:
             if found:
                 (tools / tool).symlink_to(found)
         self.path = f"{shims}:{tools}"
+        self.az_wrapper: str | None = None
+        if self.available["az"]:
+            wrapper = self.tmp / "az-offline"
+            exports = "".join(f"export {name}={value!r}\n" for name, value in AZ_OFFLINE_ENV.items())
+            wrapper.write_text(f'#!/bin/sh\n{exports}exec {real_binary("az")} "$@"\n', encoding="utf-8")
+            wrapper.chmod(0o755)
+            self.az_wrapper = str(wrapper)
 
     def __enter__(self) -> Session:
         if not self.literal:
@@ -352,13 +456,14 @@ class Session:
         cwd.mkdir(parents=True)
         env = {**variables, **self.base_env(), "PATH": self.path, "WHYDENIED_CHECK_BLOCK": block_id}
         env["CLOUDSDK_CONFIG"] = str(cwd / ".gcloud")  # each block starts with no gcloud configuration
+        env["AZURE_CONFIG_DIR"] = str(cwd / ".azure")  # and no az account
         env["WHYDENIED_CHECK_LOG"] = str(self.log)
         slot = self.slots.get()  # this worker's residents, while the block runs
         for tool in CLOUD_CLIS:
             key = tool.upper()
             if (slot, tool) in self.sockets:
                 env[f"WHYDENIED_CHECK_SOCKET_{key}"] = str(self.sockets[(slot, tool)])
-            binary = real_binary(tool)
+            binary = self.az_wrapper if tool == "az" else real_binary(tool)
             if binary:
                 env[f"WHYDENIED_CHECK_REAL_{key}"] = binary
         try:

@@ -24,6 +24,9 @@ from api.services.least_privilege import load_iam_index
 
 ROOT = Path(__file__).resolve().parents[2]
 PAYLOAD_GLOB = "tests/adapters/*/payloads*.yaml"
+# Providers whose real pastes live only in the held-out corpus (tests/corpus/<provider>/): rendering a
+# command tunes nothing, so their commands are checked on those pastes too.
+CORPUS_GLOBS = ("tests/corpus/kubernetes/*.yaml",)
 SECTIONS = ("diagnosis", "fix", "verify")
 
 
@@ -62,9 +65,9 @@ class Rendered:
 
 
 def cases(catalog: Catalog) -> list[Case]:
-    """Return every fixture payload: the adapters' real-payload tables, then the entries' examples."""
+    """Return every fixture payload: the adapters' real-payload tables, the Kubernetes corpus, the entries' examples."""
     found: list[Case] = []
-    for path in sorted(ROOT.glob(PAYLOAD_GLOB)):
+    for path in [*sorted(ROOT.glob(PAYLOAD_GLOB)), *(p for g in CORPUS_GLOBS for p in sorted(ROOT.glob(g)))]:
         relative = path.relative_to(ROOT).as_posix()
         for item in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
             found.append(Case(f"{relative}#{item['id']}", item["input"]))
@@ -120,7 +123,7 @@ def render_case(case: Case, catalog: Catalog) -> Iterator[Rendered]:
             text="role suggestion",
         )
     # The trace's inspect commands: each layer's own entry rendered for this case's facts.
-    for index, layer in enumerate(body.get("trace") or []):
+    for index, layer in enumerate(guidance.get("trace") or []):
         if layer.get("inspect") and layer["inspect"] not in shown:
             yield Rendered(
                 source=case.source,

@@ -376,6 +376,48 @@ def gcp_role_problems(item: Rendered) -> Iterator[Problem]:
                 yield Problem("gcp_role", f"{role} can set IAM policy; {narrower[0]} holds {permission}")
 
 
+# --- Kubernetes rules ------------------------------------------------------------------------------
+
+# The verbs `kubectl create role` accepts for resources (its validResourceVerbs) and for non-resource URLs.
+K8S_RULE_VERBS: Final = frozenset({
+    "*", "get", "list", "watch", "create", "update", "patch", "delete", "deletecollection", "use", "bind",
+    "escalate", "impersonate", "proxy", "post", "put", "head", "options",
+})  # fmt: skip
+KUBECTL_WRITES: Final = frozenset({
+    "create", "apply", "patch", "delete", "edit", "replace", "label", "annotate", "set", "scale", "taint",
+    "cordon", "uncordon", "drain", "rollout", "expose", "run", "autoscale",
+})  # fmt: skip
+
+
+def kubernetes_problems(item: Rendered) -> Iterator[Problem]:
+    """A suggested Role or ClusterRole, and an `auth can-i` question, name the denied verb and resource."""
+    if item.provider != "kubernetes":
+        return
+    verb, resource = str(item.facts.get("action", "")), str(item.facts.get("resource", ""))
+    for simple in analysed(item).commands:
+        argv = simple.argv
+        if not argv or argv[0] != "kubectl":
+            continue
+        words = [w for w in argv[1:] if not w.startswith("-")]
+        if words[:2] in (["create", "role"], ["create", "clusterrole"]):
+            verbs = [v for value in option_values(argv, "--verb") for v in value.split(",")]
+            resources = [r for value in option_values(argv, "--resource") for r in value.split(",")]
+            resources += option_values(argv, "--non-resource-url")
+            if invalid := [v for v in verbs if v not in K8S_RULE_VERBS]:
+                yield Problem("kubernetes_rule", f"kubectl create {words[1]} --verb={invalid[0]} is not a verb")
+            if verb and verbs and verb not in verbs:
+                yield Problem("kubernetes_rule", f"a rule for --verb={','.join(verbs)} after a denied {verb}")
+            if resource and resources and resource not in resources:
+                yield Problem("kubernetes_rule", f"a rule for {','.join(resources)} after a denied {resource}")
+        elif words[:2] == ["auth", "can-i"] and "--list" not in argv and len(words) >= 4 and verb:
+            subresource = option_values(argv, "--subresource")
+            asked = words[3] + (f"/{subresource[0]}" if subresource else "")
+            if words[2] != verb or (resource and not resource.startswith("/") and asked != resource):
+                yield Problem(
+                    "kubernetes_rule", f"kubectl auth can-i {words[2]} {asked} after a denied {verb} {resource}"
+                )
+
+
 def option_values(argv: list[str], option: str) -> list[str]:
     """Return every value of `--option=value` or `--option value` in an argv."""
     values = []
@@ -697,6 +739,10 @@ GCLOUD_LOCAL_GROUPS: Final = frozenset({"config", "auth", "components", "topic",
 
 def changes_state(argv: list[str]) -> bool:
     """Tell whether a cloud CLI call changes state (a resource, a policy, a binding)."""
+    if argv[0] == "kubectl":
+        words = [w for w in argv[1:] if not w.startswith("-")]
+        dry_run = any(w.startswith("--dry-run") and w not in ("--dry-run=none",) for w in argv)
+        return bool(words) and words[0] in KUBECTL_WRITES and not dry_run
     if argv[0] == "aws":
         pair = aws_words(argv)
         if not pair or "--dry-run" in argv:
@@ -773,6 +819,7 @@ def check(item: Rendered, keys: frozenset[str], shared_names: frozenset[str]) ->
         *placeholder_problems(item, keys, known),
         *service_problems(item),
         *gcp_role_problems(item),
+        *kubernetes_problems(item),
         *principal_problems(item, known),
         *credential_problems(item),
         *safety_problems(item, shared_names),

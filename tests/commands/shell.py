@@ -421,6 +421,25 @@ DUMMIES: Final[dict[str, str]] = {
 }  # fmt: skip
 # By provider, where a name means different shapes (a fact key is the same name for all providers).
 PROVIDER_DUMMIES: Final[dict[tuple[str, str], str]] = {
+    # Azure: GUIDs where az takes object, client, tenant or subscription ids; ARM ids where it takes a scope
+    ("azure", "OBJECT_ID"): "0b1f6471-1bf0-4dda-aec3-111122223333",
+    ("azure", "CLIENT_ID"): "0b1f6471-1bf0-4dda-aec3-444455556666",
+    ("azure", "TENANT"): "0b1f6471-1bf0-4dda-aec3-777788889999",
+    ("azure", "SUBSCRIPTION_ID"): "0b1f6471-1bf0-4dda-aec3-111122223333",
+    ("azure", "SCOPE"): "/subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333/resourceGroups/example-rg",
+    ("azure", "FIRST_LINKED_SCOPE"): "/subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333/resourceGroups/example-rg",
+    ("azure", "RESOURCE_GROUP"): "example-rg",
+    ("azure", "AZURE_ROLE"): "Reader",
+    ("azure", "LINKED_ROLE"): "Network Contributor",
+    ("azure", "KEY_VAULT"): "example-kv",
+    ("azure", "STORAGE_ACCOUNT"): "examplestorage",
+    ("azure", "CLIENT_IP"): "203.0.113.10",
+    ("azure", "ASSERTION_SUBJECT"): "repo:example-org/example-app:ref:refs/heads/main",
+    ("azure", "POLICY_ASSIGNMENT_SCOPE"): "/subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333",
+    ("azure", "POLICY_ASSIGNMENT_NAME"): "example-assignment",
+    ("azure", "POLICY_DEFINITION_NAME"): "example-definition",
+    ("azure", "CORRELATION_ID"): "0b1f6471-1bf0-4dda-aec3-aaaabbbbcccc",
+    ("azure", "ACTION"): "Microsoft.Storage/storageAccounts/read",
     ("gcp", "REGION"): "us-central1",
     ("gcp", "POLICY_ID"): "123456789012",  # an access policy's number
     ("gcp", "SERVICE"): "storage.googleapis.com",

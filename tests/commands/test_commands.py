@@ -67,6 +67,10 @@ def test_no_command_is_refused_by_gcloud(outcome: checks.Outcome) -> None:
     _hold(outcome, "refused_gcloud")
 
 
+def test_no_command_is_refused_by_az(outcome: checks.Outcome) -> None:
+    _hold(outcome, "refused_az")
+
+
 def test_no_shellcheck_error_or_warning(outcome: checks.Outcome) -> None:
     _hold(outcome, "shellcheck")
 
@@ -213,6 +217,22 @@ def test_gcloud_refuses_bad_arguments_and_parses_good_ones() -> None:
     assert _verdicts("gcloud compute instances list --zone us-central1-a", "gcp") == [("gcloud", "refused")]
 
 
+def test_az_refuses_bad_arguments_and_parses_good_ones_offline() -> None:
+    _need("az")
+    scope = "/subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333/resourceGroups/rg"
+    good = (
+        f"az role assignment list --assignee 0b1f6471-1bf0-4dda-aec3-111122223333 --scope {scope} --include-inherited"
+    )
+    assert _verdicts(good, "azure") == [("az", "parsed")]
+    assert _verdicts(good.replace("--assignee", "--asignee"), "azure") == [("az", "refused")]
+    assert _verdicts("az role assignment create --assignee x --role Reader", "azure") == [
+        ("az", "refused")
+    ]  # no --scope
+    assert _verdicts("az roles assignment list", "azure") == [("az", "refused")]
+    # az login meets the dead proxy, never a network
+    assert _verdicts("az login --tenant 0b1f6471-1bf0-4dda-aec3-111122223333", "azure") == [("az", "parsed")]
+
+
 def test_the_resident_clis_classify_as_the_binaries_do() -> None:
     _need("aws")
     _need("gcloud")
@@ -309,6 +329,52 @@ def test_a_grant_or_policy_edit_on_another_service_is_caught(catalog: Catalog) -
     assert "service" not in _problems(
         _item("aws kms get-key-policy --key-id k --policy-name default", facts=kms), catalog
     )
+
+
+def test_no_command_is_refused_by_kubectl(outcome: checks.Outcome) -> None:
+    _hold(outcome, "refused_kubectl")
+
+
+def test_kubernetes_rules_and_checks_name_the_denied_verb_and_resource(outcome: checks.Outcome) -> None:
+    _hold(outcome, "kubernetes_rule")
+
+
+def test_kubectl_refuses_an_unknown_command_or_flag_and_parses_a_right_one() -> None:
+    _need("kubectl")
+    can_i = "kubectl auth can-i create pods --subresource=exec -n prod --as system:serviceaccount:ci:deployer"
+    assert _verdicts(can_i, "kubernetes") == [("kubectl", "parsed")]
+    assert _verdicts(f"{can_i} --bogus", "kubernetes") == [("kubectl", "refused")]
+    assert _verdicts("kubectl auth whoamii", "kubernetes") == [("kubectl", "refused")]
+    role = "kubectl create role create-pods-exec --verb=create --resource=pods/exec -n prod"
+    assert _verdicts(role, "kubernetes") == [("kubectl", "parsed")]
+    assert _verdicts(role.replace("--verb", "--verbs"), "kubernetes") == [("kubectl", "refused")]
+    # fully offline: the check's own kubeconfig, whose token kubectl prints redacted
+    assert _verdicts("kubectl config view --minify", "kubernetes") == [("kubectl", "parsed")]
+
+
+def test_a_kubernetes_rule_for_another_verb_or_resource_is_caught(catalog: Catalog) -> None:
+    facts = {"action": "create", "resource": "pods/exec", "namespace": "prod"}
+    entry = "kubernetes.authz.rbac_forbidden"
+    for command, expected in (
+        ("kubectl create role r --verb=create --resource=pods/exec -n prod", False),
+        ("kubectl create role r --verb=get --resource=pods/exec -n prod", True),
+        ("kubectl create role r --verb=create --resource=pods -n prod", True),
+        ("kubectl create role r --verb=creat --resource=pods/exec -n prod", True),
+        ("kubectl auth can-i create pods --subresource=exec -n prod --as jane", False),
+        ("kubectl auth can-i create pods -n prod --as jane", True),
+        ("kubectl auth can-i get pods --subresource=exec -n prod --as jane", True),
+    ):
+        item = _item(command, entry, facts=facts, changes=True)
+        assert ("kubernetes_rule" in _problems(item, catalog)) is expected, command
+
+
+def test_a_kubectl_write_must_be_marked_and_a_dry_run_need_not(catalog: Catalog) -> None:
+    entry = "kubernetes.authz.rbac_forbidden"
+    assert "unmarked_change" in _problems(
+        _item("kubectl create rolebinding b --role=r --user=jane -n x", entry), catalog
+    )
+    dry = "kubectl label --dry-run=server --overwrite namespace x pod-security.kubernetes.io/enforce=restricted"
+    assert "unmarked_change" not in _problems(_item(dry, entry), catalog)
 
 
 def test_a_gcp_role_without_the_permission_or_an_admin_one_is_caught(catalog: Catalog) -> None:

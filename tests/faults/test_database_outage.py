@@ -96,6 +96,7 @@ def test_the_service_starts_while_the_database_is_down_and_syncs_when_it_returns
     with TestClient(create_app(settings, catalog=catalog)) as client:
         _assert_diagnosing_works(client)
         _assert_unavailable(client)
+        assert client.get("/readyz").status_code == 503  # Kubernetes sends this replica no traffic yet
         proxy.start()
         # The first thing after the return is a diagnosis with history on: its row needs the tables
         # that nobody has created yet (this answered 500 until another endpoint made them: F7).
@@ -112,6 +113,21 @@ def test_the_service_starts_while_the_database_is_down_and_syncs_when_it_returns
         hits = client.get("/v1/search", params={"q": "service control policy explicit deny"}).json()
         assert hits[0]["id"] == "aws.authz.explicit_deny.scp"
         assert len(client.get("/v1/entries").json()) >= 50
+        assert client.get("/readyz").status_code == 200
+
+
+def test_a_replica_started_during_an_outage_turns_ready_by_its_probe_alone(
+    proxy: TcpProxy, catalog: Catalog, tmp_path: Path
+) -> None:
+    url = _through(proxy)
+    reset_database(url)
+    proxy.stop()
+    with TestClient(create_app(Settings(database_url=url, data_dir=tmp_path), catalog=catalog)) as client:
+        assert client.get("/readyz").status_code == 503
+        proxy.start()
+        # No request reaches a replica that is not ready: the probe itself must sync.
+        assert client.get("/readyz").status_code == 200
+        assert client.app.state.storage.ready  # type: ignore[attr-defined]
 
 
 def test_a_database_that_accepts_but_never_answers_does_not_slow_diagnosis(

@@ -1,0 +1,1 @@
+"""The Kubernetes adapter: API server Status objects, RBAC and admission denials, kubeconfig credential failures."""
