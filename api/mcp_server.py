@@ -27,8 +27,7 @@ from starlette.applications import Starlette
 
 from api.catalog import Catalog
 from api.formats import to_markdown
-from api.ratelimit import client_key
-from api.redis_ratelimit import RateLimitUnavailable
+from api.ratelimit import RateLimitUnavailable, client_key
 from api.schemas import DiagnoseRequest, DiagnoseResponse, SearchHitResponse
 from api.search import SearchIndex
 from api.services.diagnosis import diagnose_request
