@@ -218,10 +218,10 @@ def _explain(args: argparse.Namespace) -> int:
 
     from pydantic import ValidationError
 
-    from api.catalog import load_catalog
+    from api.catalog_snapshot import load_catalog_snapshot
     from api.schemas import DiagnoseRequest
     from api.services.diagnosis import diagnose_request
-    from api.services.least_privilege import load_iam_index
+    from api.services.least_privilege import load_iam_index_lazily
     from api.terminal import Style, colour_wanted, render_markdown, render_text
 
     try:
@@ -233,7 +233,7 @@ def _explain(args: argparse.Namespace) -> int:
         return _fail("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
     except (OSError, ValueError) as exc:
         return _fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
-    response = diagnose_request(request, load_catalog(check=False), load_iam_index).model_dump(mode="json")
+    response = diagnose_request(request, load_catalog_snapshot(), load_iam_index_lazily).model_dump(mode="json")
     if args.live:
         _add_live_checks(response, args)
     if args.markdown:  # before --json: `diagnose` defaults to JSON, and --markdown must still win
@@ -274,9 +274,9 @@ def _add_live_checks(response: dict[str, Any], args: argparse.Namespace) -> None
 
 
 def _entries(args: argparse.Namespace) -> int:
-    from api.catalog import load_catalog
+    from api.catalog_snapshot import load_catalog_snapshot
 
-    catalog = load_catalog(check=False)
+    catalog = load_catalog_snapshot()
     if args.id is None:
         for entry_id, compiled in sorted(catalog.entries.items()):
             print(f"{entry_id:55} {compiled.entry.title}")

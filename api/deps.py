@@ -13,8 +13,7 @@ from fastapi import Depends, Request
 from api.catalog import Catalog
 from api.db_access import DatabaseAccess
 from api.problems import Problem
-from api.ratelimit import Limiter, client_key
-from api.redis_ratelimit import RateLimitUnavailable
+from api.ratelimit import Limiter, RateLimitUnavailable, client_key
 from api.services.api_keys import is_valid_key
 from api.services.least_privilege import IamActionIndex
 

@@ -20,7 +20,7 @@ from api.catalog import Catalog, content_root, load_catalog
 from api.db import make_engine
 from api.db_access import DatabaseAccess
 from api.limits import BodyLimitMiddleware
-from api.mcp_server import McpPathWithoutSlash, create_mcp_server, streamable_http_app
+from api.mcp_mount import LazyMcpApp, McpPathWithoutSlash
 from api.metrics import Metrics
 from api.ratelimit import make_rate_limiter
 from api.request_log import RequestLogMiddleware
@@ -43,8 +43,8 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None)
     """Build the service. A preloaded catalogue may be passed (tests share one)."""
     settings = settings or get_settings()
     # MCP for chat clients: the same service as tools at /mcp/ (Streamable HTTP, stateless, JSON).
-    # One server per app: its session manager runs once per instance, inside this lifespan.
-    mcp = create_mcp_server(lambda: app.state, version=package_version())
+    # One server per app, built by the first /mcp request (api/mcp_mount.py); stopped with this lifespan.
+    mcp = LazyMcpApp(lambda: app.state, package_version(), settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -65,9 +65,9 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None)
         history = HistoryWriter(engine, history_key, storage.ensure_ready) if settings.history_enabled else None
         app.state.history = history
         try:
-            async with mcp.session_manager.run():  # MCP: FastAPI does not run a mounted app's lifespan
-                yield
+            yield
         finally:
+            await mcp.aclose()
             if history is not None:
                 history.close()
             if app.state.rate_limiter is not None:
@@ -102,7 +102,7 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None)
         app.add_middleware(RequestLogMiddleware)
     for module in (diagnose, scan, reasons, entries, search, feedback, stats, health, web):
         app.include_router(module.router)
-    app.mount("/mcp", streamable_http_app(mcp, settings))  # MCP: endpoint /mcp/ (and /mcp, served in place)
+    app.mount("/mcp", mcp)  # MCP: endpoint /mcp/ (and /mcp, served in place)
     docs.install(app)
     app.mount("/static", StaticFiles(directory=str(files("api") / "web" / "static")), name="static")
     return app

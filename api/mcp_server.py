@@ -24,13 +24,10 @@ from mcp.server.transport_security import TransportSecuritySettings
 from mcp.types import CallToolResult, InputRequiredResult, Resource, TextContent, ToolAnnotations
 from pydantic import Field, ValidationError
 from starlette.applications import Starlette
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.catalog import Catalog
 from api.formats import to_markdown
-from api.problems import Problem, problem_response
-from api.ratelimit import client_key
-from api.redis_ratelimit import RateLimitUnavailable
+from api.ratelimit import RateLimitUnavailable, client_key
 from api.schemas import DiagnoseRequest, DiagnoseResponse, SearchHitResponse
 from api.search import SearchIndex
 from api.services.diagnosis import diagnose_request
@@ -296,30 +293,6 @@ class _WithoutRequestValues(logging.Filter):
 
 
 logging.getLogger("mcp.server.transport_security").addFilter(_WithoutRequestValues())
-
-
-class McpPathWithoutSlash:
-    """Serve `/mcp` as `/mcp/` in place, instead of Starlette's redirect; answer anything but POST with 405.
-
-    The redirect's Location was built from the Host header (any client may set it), and some MCP
-    clients do not follow a 307 for a POST at all.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"] in ("/mcp", "/mcp/") and scope["method"] != "POST":
-            # Stateless Streamable HTTP has no server-to-client stream and no session to end: GET (a
-            # browser, curl) used to hold the connection open forever. The spec's answer is 405.
-            problem = Problem(405, "method-not-allowed", "Method not allowed", "The MCP endpoint takes POST only.")
-            response = problem_response(problem, app=scope.get("app"))
-            response.headers["Allow"] = "POST"
-            await response(scope, receive, send)
-            return
-        if scope["type"] == "http" and scope["path"] == "/mcp":
-            scope = {**scope, "path": "/mcp/", "raw_path": b"/mcp/"}
-        await self.app(scope, receive, send)
 
 
 def streamable_http_app(server: MCPServer[Any], settings: Settings) -> Starlette:

@@ -25,6 +25,10 @@ if TYPE_CHECKING:
 _MAX_CLIENTS: Final = 10_000
 
 
+class RateLimitUnavailable(Exception):
+    """The shared limit cannot be checked and the limiter is set to fail closed."""
+
+
 class RateLimiter:
     """Allow `per_minute` requests a minute per client, with bursts up to the same number."""
 

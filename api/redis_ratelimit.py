@@ -23,6 +23,8 @@ import redis
 import redis.asyncio as aredis
 from redis.exceptions import RedisError
 
+from api.ratelimit import RateLimitUnavailable as RateLimitUnavailable  # defined there: catching it imports no redis
+
 log = logging.getLogger("whydenied.ratelimit")
 
 # After a failure, Redis is not tried again for this long: the fallback answers meanwhile.
@@ -50,10 +52,6 @@ redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'seen', tostring(now))
 redis.call('EXPIRE', KEYS[1], math.ceil(capacity / refill) + 1)
 return wait
 """
-
-
-class RateLimitUnavailable(Exception):
-    """The shared limit cannot be checked and the limiter is set to fail closed."""
 
 
 class RedisRateLimiter:

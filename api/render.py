@@ -75,6 +75,11 @@ def placeable(value: str | int, key: str | None = None) -> bool:
     return _CONTROL.search(text) is None and _STAND_IN.search(text) is None
 
 
+def usable_facts(known: Mapping[str, str | int]) -> dict[str, str | int]:
+    """The facts that may go into a command (see `placeable`)."""
+    return {key: value for key, value in known.items() if placeable(value, key)}
+
+
 @dataclass(frozen=True)
 class CommandTemplate:
     """A command split into literal text and fact names: ("aws iam get-role --role-name ", "role")."""
@@ -181,15 +186,18 @@ class CompiledEntry:
             template = self._templates[command] = CommandTemplate.compile(command, self.fact_keys)
         return template
 
-    def inspection(self, known: Mapping[str, str | int]) -> tuple[str, list[str]] | None:
+    def inspection(
+        self, known: Mapping[str, str | int], usable: Mapping[str, str | int] | None = None
+    ) -> tuple[str, list[str]] | None:
         """Return the first read-only diagnosis command that applies to these facts, filled, and what it lacks.
 
         A step whose facts are all known wins over an earlier one that still needs some; a step that
-        changes state is never an inspection. `known` holds the facts and derived values together.
+        changes state is never an inspection. `known` holds the facts and derived values together;
+        `usable`, when given, is `usable_facts(known)`, computed once by a caller that asks several entries.
         """
         if isinstance(self.entry, GuideEntry):
             return None
-        usable = {key: value for key, value in known.items() if placeable(value, key)}
+        usable = usable if usable is not None else usable_facts(known)
         best: tuple[str, list[str]] | None = None
         for step, when in zip(self.entry.diagnosis, self._whens["diagnosis"], strict=True):
             if step.command is None or step.changes or (when is not None and not applies(when, usable)):

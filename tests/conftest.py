@@ -88,3 +88,15 @@ def shared_client(catalog: Catalog, tmp_path_factory: pytest.TempPathFactory) ->
     settings = Settings(database_url=url)
     with TestClient(create_app(settings, catalog=catalog)) as client:
         yield client
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Keep the CLI's catalogue snapshots (api/catalog_snapshot.py) out of the user's own cache."""
+    previous = os.environ.get("WHYDENIED_CACHE_DIR")
+    os.environ["WHYDENIED_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if previous is None:
+        os.environ.pop("WHYDENIED_CACHE_DIR", None)
+    else:
+        os.environ["WHYDENIED_CACHE_DIR"] = previous

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import time
-from typing import Final
+from typing import Annotated, Final, Literal
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from api.deps import CatalogDep, IamIndexDep, enforce_rate_limit, require_api_key
@@ -14,7 +14,7 @@ from api.metrics import Metrics
 from api.problems import Problem, problem_responses
 from api.request_log import REASON_ATTRIBUTE
 from api.schemas import DiagnoseRequest, DiagnoseResponse, LiveCheckResponse
-from api.services.diagnosis import diagnose_request
+from api.services.diagnosis import VERDICT_FIELDS, diagnose_request, diagnose_verdict
 from api.services.history import HistoryWriter
 from api.settings import Settings
 
@@ -32,14 +32,31 @@ router = APIRouter(prefix="/v1", tags=["diagnose"])
     summary="Diagnose a pasted access failure",
     operation_id="diagnose",
 )
-async def diagnose(request: Request, body: DiagnoseRequest, catalog: CatalogDep, iam_index: IamIndexDep) -> Response:
+async def diagnose(
+    request: Request,
+    body: DiagnoseRequest,
+    catalog: CatalogDep,
+    iam_index: IamIndexDep,
+    fields: Annotated[
+        Literal["all", "verdict"],
+        Query(
+            description="`verdict`: only provider, category, reason, confidence, facts, variant, note and id "
+            "(no guidance, derived values, findings or trace; faster and smaller). Ignored with `live`."
+        ),
+    ] = "all",
+) -> Response:
     """Classify the failure and return the guidance rendered for the facts read from it."""
     # Async on purpose: for a typical paste the work is a fraction of a millisecond of CPU and no I/O,
     # cheaper on the event loop than a hop to the thread pool.
     if body.live:
         await _allow_live_checks(request)
     started = time.perf_counter()
-    if request_size(request) <= ON_LOOP_BYTES:
+    verdict_only = fields == "verdict" and not body.live
+    if verdict_only and request_size(request) <= ON_LOOP_BYTES:
+        response = diagnose_verdict(body)
+    elif verdict_only:
+        response = await run_in_threadpool(diagnose_verdict, body)
+    elif request_size(request) <= ON_LOOP_BYTES:
         response = diagnose_request(body, catalog, iam_index)
     else:  # a long paste costs milliseconds: in a worker thread, so /healthz and small pastes are not held up
         response = await run_in_threadpool(diagnose_request, body, catalog, iam_index)
@@ -60,6 +77,8 @@ async def diagnose(request: Request, body: DiagnoseRequest, catalog: CatalogDep,
         response.live = [LiveCheckResponse.model_validate(check) for check in checks]
     # The model was built and validated by diagnose_request: serialise it once, without FastAPI
     # validating it again against response_model (which stays for the OpenAPI document).
+    if verdict_only:
+        return Response(response.model_dump_json(include=set(VERDICT_FIELDS)), media_type="application/json")
     return Response(response.model_dump_json(), media_type="application/json")
 
 

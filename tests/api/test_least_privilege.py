@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from api.services.least_privilege import _fits, load_iam_index
+from api.services.least_privilege import _fits, load_iam_index, load_iam_index_lazily
 
 
 def test_suggest_uses_the_denied_resource_when_it_fits_the_action() -> None:
@@ -38,6 +38,28 @@ def test_suggest_uses_a_star_for_actions_without_resource_level_permissions() ->
 @pytest.mark.parametrize("action", ["s3:NoSuchAction", "not-an-action", "s3:*", ""])
 def test_suggest_returns_none_for_unknown_actions(action: str) -> None:
     assert load_iam_index().suggest(action, None) is None
+
+
+@pytest.mark.parametrize(
+    ("action", "resource"),
+    [
+        ("s3:GetObject", "arn:aws:s3:::reports/2026/q1.csv"),
+        ("IAM:createrole", None),
+        ("ec2:DescribeInstances", "arn:aws:ec2:us-east-1:123456789012:instance/i-1"),
+        ("s3:NoSuchAction", None),
+        ("no-such-service:GetThing", None),
+        ("../../etc:Passwd", None),
+    ],
+)
+def test_the_cli_index_reading_one_service_answers_as_the_servers_full_index(action: str, resource: str | None) -> None:
+    # The CLI reads only the denied service's file; its statement must be the server's, byte for byte.
+    assert load_iam_index_lazily().suggest(action, resource) == load_iam_index().suggest(action, resource)
+
+
+def test_the_cli_index_reads_only_the_services_it_is_asked_about() -> None:
+    index = load_iam_index_lazily.__wrapped__()  # a fresh index, not the one other tests filled
+    index.suggest("sqs:SendMessage", None)
+    assert len(index) < 1000 < len(load_iam_index())  # one service's actions, not every service's
 
 
 @pytest.mark.parametrize(

@@ -324,3 +324,37 @@ async def test_http_every_entry_keeps_its_commands_whole_in_code_blocks(live_url
                     broken[entry_id] = failures
     assert broken == {}
     assert any("\n" in command for compiled in catalog.entries.values() for command in _commands(compiled.render({})))
+
+
+_LAZY_MCP_SCRIPT = """
+import sys
+from fastapi.testclient import TestClient
+from api.main import create_app
+from api.settings import Settings
+
+with TestClient(create_app(Settings(database_url="sqlite://"))) as client:
+    assert client.get("/healthz").status_code == 200
+    client.post("/v1/diagnose", json={"error": "403 Forbidden"})
+    print("before", "mcp" in sys.modules)
+    request = {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
+    headers = {"Accept": "application/json, text/event-stream", "Host": "localhost"}
+    reply = client.post("/mcp/", json=request, headers=headers)
+    print("after", "mcp" in sys.modules, reply.status_code, "diagnose" in reply.text)
+print("stopped")
+"""
+
+
+def test_the_service_loads_the_mcp_sdk_only_when_mcp_is_called() -> None:
+    # ~29 MB and ~0.3 s that a deployment without chat clients never pays; the first call still answers.
+    import subprocess
+
+    result = subprocess.run(
+        [sys.executable, "-c", _LAZY_MCP_SCRIPT],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split() == ["before", "False", "after", "True", "200", "True", "stopped"]

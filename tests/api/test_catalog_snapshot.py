@@ -1,0 +1,100 @@
+"""The CLI's compiled catalogue snapshot: the same catalogue, never reused after any content change."""
+
+from __future__ import annotations
+
+import pickle
+import shutil
+from pathlib import Path
+
+import pytest
+
+import content
+from api.catalog import Catalog, ContentError, load_catalog
+from api.catalog_snapshot import load_catalog_snapshot, snapshot_key
+
+REASON = "aws.authz.explicit_deny.scp"
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    """A private copy of the content tree, to edit."""
+    root = tmp_path / "content"
+    shutil.copytree(Path(content.__file__).parent, root, ignore=shutil.ignore_patterns("__pycache__"))
+    return root
+
+
+def _snapshots(directory: Path) -> list[Path]:
+    return sorted(directory.glob("catalog-*.pickle"))
+
+
+def _summary(catalog: Catalog) -> dict[str, object]:
+    facts = {"action": "s3:GetObject", "resource": "arn:aws:s3:::b/k", "account_id": "123456789012"}
+    return {
+        "entries": {key: compiled.entry.model_dump(mode="json") for key, compiled in catalog.entries.items()},
+        "rendered": catalog.entries[REASON].render(facts, None, derived={}),
+        "hashes": catalog.hashes,
+        "roles": catalog.gcp_roles.model_dump(mode="json") if catalog.gcp_roles else None,
+        "placeholders": sorted(catalog.taxonomy.placeholder_keys),
+    }
+
+
+def test_the_snapshot_is_the_catalogue_a_full_load_gives(tree: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    first = load_catalog_snapshot(tree, cache)
+    assert len(_snapshots(cache)) == 1
+    second = load_catalog_snapshot(tree, cache)  # from the snapshot this time
+    assert _summary(second) == _summary(first) == _summary(load_catalog(tree, check=False))
+
+
+def test_a_content_change_is_never_answered_from_the_old_snapshot(tree: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    load_catalog_snapshot(tree, cache)
+    old = _snapshots(cache)
+    entry = tree / "aws" / f"{REASON}.yaml"
+    text = entry.read_text(encoding="utf-8")
+    title = next(line for line in text.splitlines() if line.startswith("title:"))
+    entry.write_text(text.replace(title, "title: A title edited after the snapshot was written"), encoding="utf-8")
+
+    catalog = load_catalog_snapshot(tree, cache)
+    assert catalog.entries[REASON].entry.title == "A title edited after the snapshot was written"
+    assert _snapshots(cache) != old and len(_snapshots(cache)) == 1  # the stale snapshot is gone
+
+
+def test_a_snapshot_whose_stored_key_differs_is_not_trusted(tree: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    load_catalog_snapshot(tree, cache)
+    [path] = _snapshots(cache)
+    forged = load_catalog(tree, check=False)
+    forged.entries[REASON].entry.__dict__["title"] = "forged"
+    path.write_bytes(pickle.dumps(("not the key", forged)))
+    assert load_catalog_snapshot(tree, cache).entries[REASON].entry.title != "forged"
+
+
+@pytest.mark.parametrize("damage", [b"", b"not a pickle", b"\x80\x05truncated"])
+def test_a_damaged_snapshot_is_rebuilt(tree: Path, tmp_path: Path, damage: bytes) -> None:
+    cache = tmp_path / "cache"
+    load_catalog_snapshot(tree, cache)
+    [path] = _snapshots(cache)
+    path.write_bytes(damage)
+    assert REASON in load_catalog_snapshot(tree, cache).entries
+    assert path.read_bytes().startswith(b"\x80") and len(path.read_bytes()) > 1000  # rewritten whole
+
+
+def test_an_unwritable_cache_directory_only_costs_the_snapshot(tree: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("the cache directory cannot be created under a file")
+    assert REASON in load_catalog_snapshot(tree, blocker / "cache").entries
+
+
+def test_a_tree_with_lint_errors_raises_and_writes_nothing(tree: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    (tree / "aws" / "aws.not.a.reason.yaml").write_text("id: aws.not.a.reason\n", encoding="utf-8")
+    with pytest.raises(ContentError):
+        load_catalog_snapshot(tree, cache)
+    assert _snapshots(cache) == []
+
+
+def test_the_key_covers_every_entry_file(tree: Path) -> None:
+    before = snapshot_key(tree)
+    (tree / "guides" / "extra.yaml").write_text("# a new file\n", encoding="utf-8")
+    assert snapshot_key(tree) != before
