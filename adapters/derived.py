@@ -42,7 +42,11 @@ _GCS_BUCKET = re.compile(r"^(?:gs://|projects/_/buckets/)?([a-z0-9](?:[a-z0-9._-
 _FULL_NAME = re.compile(r"^//([a-z0-9.-]{1,128}\.googleapis\.com)/(\S{1,1024})$")
 _RELATIVE_NAME = re.compile(r"^(?:projects|organizations|folders|billingAccounts)/[^\s]{1,1024}$")
 # a service account named by its email alone (gcloud: "... act as service account x@p.iam.gserviceaccount.com")
-_SA_EMAIL = re.compile(r"^[a-z0-9-]{1,100}@([a-z0-9-]{1,64}\.iam|[a-z0-9-]{1,64})\.gserviceaccount\.com$")
+# Which part names the project differs by kind: NAME@PROJECT_ID.iam.gserviceaccount.com (user-managed),
+# PROJECT_ID@appspot.gserviceaccount.com (App Engine default: the local part is the project id), and
+# PROJECT_NUMBER-compute@developer.gserviceaccount.com (Compute default: a number, not a project id).
+_SERVICE_AGENT_LOCAL = re.compile(r"^(?:service-)?[0-9]{1,20}$")  # service-PROJECT_NUMBER, PROJECT_NUMBER
+_SA_EMAIL = re.compile(r"^([a-z0-9-]{1,100})@([a-z0-9-]{1,64}\.iam|[a-z0-9-]{1,64})\.gserviceaccount\.com$")
 # Kubernetes: system:serviceaccount:NAMESPACE:NAME, and the verbs RBAC rules take
 _K8S_SERVICE_ACCOUNT = re.compile(r"^system:serviceaccount:([a-z0-9][a-z0-9.-]{0,252}):([a-z0-9][a-z0-9.-]{0,252})$")
 _K8S_VERBS: Final = frozenset(
@@ -355,11 +359,19 @@ def _gcp_derived(facts: Mapping[str, str | int], principal: str, resource: str) 
         elif match := _SA_EMAIL.match(resource):
             derived["service_account_email"] = resource
             derived["resource_type"] = "service_account"
-            if match.group(1).endswith(".iam"):  # a user-managed account: NAME@PROJECT.iam.gserviceaccount.com
-                derived["project"] = match.group(1).removesuffix(".iam")
-                derived["full_resource_name"] = (
-                    f"//iam.googleapis.com/projects/{derived['project']}/serviceAccounts/{resource}"
-                )
+            local, domain = match.groups()
+            project = ""
+            if _SERVICE_AGENT_LOCAL.match(local) or domain.startswith("gcp-sa-"):
+                pass  # a Google-managed service agent (service-NUMBER@gcp-sa-NAME.iam...): its domain is Google's
+            elif domain.endswith(".iam"):  # a user-managed account: NAME@PROJECT.iam.gserviceaccount.com
+                project = domain.removesuffix(".iam")
+            elif domain == "appspot":  # the App Engine default account: PROJECT_ID@appspot.gserviceaccount.com
+                project = local
+            # Any other domain (developer, cloudservices, gcp-sa-*) is Google's, not a project, and
+            # the number in PROJECT_NUMBER-compute@developer... is not a project id: derive nothing.
+            if project:
+                derived["project"] = project
+                derived["full_resource_name"] = f"//iam.googleapis.com/projects/{project}/serviceAccounts/{resource}"
     host = _SERVICE_OF_TYPE.get(derived.get("resource_type", ""))
     if host and "full_resource_name" not in derived and "/" in name and not name.startswith("projects/_/"):
         derived["full_resource_name"] = f"//{host}/{name}"

@@ -154,6 +154,28 @@ from api.taxonomy import load_taxonomy
             id="gcp-default-compute-service-account",
         ),
         pytest.param(
+            {"permission": "iam.serviceAccounts.actAs", "resource": "my-app-prod@appspot.gserviceaccount.com"},
+            {
+                "resource_type": "service_account",
+                "service_account_email": "my-app-prod@appspot.gserviceaccount.com",
+                "project": "my-app-prod",  # the App Engine default account's local part is the project id
+                "full_resource_name": "//iam.googleapis.com/projects/my-app-prod/serviceAccounts/my-app-prod@appspot.gserviceaccount.com",
+            },
+            id="gcp-app-engine-default-service-account-names-its-project",
+        ),
+        pytest.param(
+            {
+                "permission": "iam.serviceAccounts.actAs",
+                "resource": "service-123456789@gcp-sa-cloudbuild.iam.gserviceaccount.com",
+            },
+            {
+                "resource_type": "service_account",
+                "project": None,  # a service agent's domain is Google's, not the customer's project
+                "full_resource_name": None,
+            },
+            id="gcp-service-agent-domain-is-not-a-project",
+        ),
+        pytest.param(
             {"permission": "storage.objects.get", "resource": "glow-demo/logs/run-1.tar"},
             {"bucket": "glow-demo", "object_name": "logs/run-1.tar", "resource_type": "gcs_object"},
             id="gcs-bucket-slash-object-as-gsutil-names-it",
