@@ -40,8 +40,8 @@ async def diagnose(
     fields: Annotated[
         Literal["all", "verdict"],
         Query(
-            description="`verdict`: only provider, category, reason, confidence, facts, variant, note and id "
-            "(no guidance, derived values, findings or trace; faster and smaller). Ignored with `live`."
+            description="`verdict`: only provider, category, reason, confidence, facts, variant, note and id, "
+            "with guidance null (no derived values, findings or trace; faster and smaller). Ignored with `live`."
         ),
     ] = "all",
 ) -> Response:

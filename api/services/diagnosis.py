@@ -16,7 +16,10 @@ from api.schemas import DiagnoseRequest, DiagnoseResponse, FindingResponse
 from api.services.least_privilege import IMPLICIT_DENY_PREFIX, IamActionIndex
 from api.services.trace import trace
 
-VERDICT_FIELDS = frozenset({"provider", "category", "reason", "confidence", "facts", "variant", "note", "id"})
+# `guidance` stays (null): the contract lists it among the fields always present.
+VERDICT_FIELDS = frozenset(
+    {"provider", "category", "reason", "confidence", "facts", "guidance", "variant", "note", "id"}
+)
 
 
 def diagnose_verdict(request: DiagnoseRequest) -> DiagnoseResponse:
@@ -37,7 +40,7 @@ def diagnose_verdict(request: DiagnoseRequest) -> DiagnoseResponse:
         reason=diagnosis.reason,
         confidence=round(diagnosis.confidence, 2),
         facts=diagnosis.facts,
-        guidance=None,  # not serialised: the route writes VERDICT_FIELDS only
+        guidance=None,  # null here: the verdict alone, nothing rendered
         variant=diagnosis.variant,
         note=diagnosis.note,
     )

@@ -225,7 +225,7 @@ def test_diagnose_accepts_a_json_array_of_log_records(shared_client: TestClient)
     assert body["facts"]["principal"] == "arn:aws:iam::123456789012:user/ci"
 
 
-_VERDICT_KEYS: Final = {"provider", "category", "reason", "confidence", "facts", "variant", "note", "id"}
+_VERDICT_KEYS: Final = {"provider", "category", "reason", "confidence", "facts", "guidance", "variant", "note", "id"}
 
 
 @pytest.mark.parametrize(
@@ -244,8 +244,10 @@ def test_fields_verdict_returns_the_same_verdict_without_the_guidance(shared_cli
     reply = shared_client.post("/v1/diagnose?fields=verdict", json={"error": error})
     assert reply.status_code == 200
     verdict = reply.json()
-    assert set(verdict) <= _VERDICT_KEYS and {"provider", "category", "reason", "confidence", "facts"} <= set(verdict)
-    assert {key: verdict[key] for key in verdict if key != "id"} == {key: full[key] for key in verdict if key != "id"}
+    assert set(verdict) <= _VERDICT_KEYS and set(RESPONSE_FIELDS) <= set(verdict)  # the contract's fields, always
+    assert verdict["guidance"] is None
+    same = [key for key in verdict if key not in ("id", "guidance")]
+    assert {key: verdict[key] for key in same} == {key: full[key] for key in same}
     assert len(reply.content) < len(shared_client.post("/v1/diagnose", json={"error": error}).content)
 
 
