@@ -39,7 +39,7 @@ def to_markdown(document: dict[str, Any]) -> str:
         if key == "sections":
             for section in value:
                 out += [f"## {section['heading']}", "", str(section["body"]).strip(), ""]
-                out += _md_command(section.get("command"))
+                out += md_fenced(section.get("command"))
             continue
         out += [f"## {heading}", ""]
         if isinstance(value, str):
@@ -53,7 +53,7 @@ def to_markdown(document: dict[str, Any]) -> str:
                 text = step["text"].strip()
                 if step.get("changes"):
                     text = f"**Changes state.** {text}"
-                lines = [*_lines(text), *_md_command(step.get("command"))]
+                lines = [*_lines(text), *md_fenced(step.get("command"))]
                 if step.get("variables"):
                     names = ", ".join(
                         f"{md_code(var['name'])} (the {md_text(var['label'])})" for var in step["variables"]
@@ -73,7 +73,7 @@ def to_markdown(document: dict[str, Any]) -> str:
                 f"{md_code(str(suggestion.get('permission', '')))}: {roles}."]  # fmt: skip
         shown = {step.get("command") for key in ("diagnosis", "fix", "verify") for step in _steps(document.get(key))}
         if suggestion["command"] not in shown:  # else the fix step above shows it, marked as a change
-            out += ["", "**Changes state.**", *_md_command(suggestion["command"])]
+            out += ["", "**Changes state.**", *md_fenced(suggestion["command"])]
         if suggestion.get("as_of"):
             out += ["", f"Roles from {md_text(str(suggestion.get('source', 'the role table')))}, as of "
                     f"{md_text(str(suggestion['as_of']))}."]  # fmt: skip
@@ -86,11 +86,6 @@ def _steps(value: Any) -> list[dict[str, Any]]:
 
 
 def md_fenced(command: str | None) -> list[str]:
-    """Return a command as fenced lines (a public name for other renderers: the trace, the grant)."""
-    return _md_command(command)
-
-
-def _md_command(command: str | None) -> list[str]:
     """Return a command as fenced lines, one list element per line, so a caller can indent each."""
     if not command:
         return []

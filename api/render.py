@@ -174,6 +174,17 @@ class CompiledEntry:
                 section: [step.when for step in getattr(entry, section)] for section in ("diagnosis", "fix", "verify")
             }
         )
+        # The diagnosis steps that may inspect a policy layer (the trace): a read-only command, not
+        # the caller's identity; chosen once here, filtered by the facts per diagnosis.
+        self._inspection_steps: list[tuple[str, When | None]] = (
+            []
+            if isinstance(entry, GuideEntry)
+            else [
+                (step.command, when)
+                for step, when in zip(entry.diagnosis, self._whens["diagnosis"], strict=True)
+                if step.command is not None and not step.changes and not step.command.lstrip().startswith(_WHO_AM_I)
+            ]
+        )
 
     def _steps(self) -> list[Step]:
         if isinstance(self.entry, GuideEntry):
@@ -199,12 +210,10 @@ class CompiledEntry:
             return None
         usable = usable if usable is not None else usable_facts(known)
         best: tuple[str, list[str]] | None = None
-        for step, when in zip(self.entry.diagnosis, self._whens["diagnosis"], strict=True):
-            if step.command is None or step.changes or (when is not None and not applies(when, usable)):
+        for command, when in self._inspection_steps:
+            if when is not None and not applies(when, usable):
                 continue
-            if step.command.lstrip().startswith(_WHO_AM_I):  # the caller, not the layer: every entry starts there
-                continue
-            template = self._template(step.command)
+            template = self._template(command)
             absent = sorted(key for key in template.fact_keys if key not in usable)
             if not absent:
                 return template.render(usable), []

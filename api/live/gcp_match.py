@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sized
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, get_args
 
 Match = Literal["certain", "possible"]
 
@@ -200,6 +200,7 @@ ESCALATION_PERMISSIONS: Final = frozenset({
 # rules reproduce it for the roles that hold org-, folder- or billing-account-wide power, and
 # tests/content/test_gcp_role_table.py checks them against a sample read from that reference.
 AboveProject = Literal["organization", "folder", "billing_account"]
+ABOVE_PROJECT: Final[tuple[AboveProject, ...]] = get_args(AboveProject)  # widest first
 _ORGANIZATION_MARKERS: Final = (
     "resourcemanager.organizations.update", "resourcemanager.organizations.setIamPolicy", "orgpolicy.policy.set",
     "orgpolicy.customConstraints.create", "accesscontextmanager.policies.create",
@@ -231,13 +232,17 @@ def lowest_level(name: str, permissions: Iterable[str] | Sized) -> AboveProject 
 _TRAITS: dict[str, tuple[object, frozenset[str], AboveProject | None]] = {}
 
 
+def _powers(permissions: Sized) -> frozenset[str]:
+    held = permissions if isinstance(permissions, Iterable) else ()
+    return frozenset(str(p) for p in held if str(p).endswith(".setIamPolicy") or p in ESCALATION_PERMISSIONS)
+
+
 def _traits(name: str, permissions: Sized) -> tuple[frozenset[str], AboveProject | None]:
     """Return a role's escalation powers and the level above a project it is bound to, once per role object."""
     cached = _TRAITS.get(name)
     if cached is not None and cached[0] is permissions:
         return cached[1], cached[2]
-    held = permissions if isinstance(permissions, Iterable) else ()
-    powers = frozenset(str(p) for p in held if str(p).endswith(".setIamPolicy") or p in ESCALATION_PERMISSIONS)
+    powers = _powers(permissions)
     level = lowest_level(name, permissions)
     if len(_TRAITS) > 10_000:  # a bound, for a service that rebuilds from refreshed lists
         _TRAITS.clear()
@@ -262,10 +267,8 @@ def is_machine_role(name: str) -> bool:
 
 def escalates(permissions: Sized, needed: str = "", name: str = "") -> bool:
     """Tell whether a role holds a power to raise its own access, other than the one permission needed."""
-    if not name:  # an anonymous role: nothing to remember it by
-        held = permissions if isinstance(permissions, Iterable) else ()
-        return any((str(p).endswith(".setIamPolicy") or p in ESCALATION_PERMISSIONS) and p != needed for p in held)
-    return bool(escalation_powers(name, permissions) - {needed})
+    powers = escalation_powers(name, permissions) if name else _powers(permissions)  # anonymous: nothing to cache by
+    return bool(powers - {needed})
 
 
 def smallest_roles(
@@ -291,7 +294,7 @@ def smallest_roles(
         for name, held in holders
         if name not in _CAPABILITY_ROLES or permission.startswith(_CAPABILITY_ROLES[name] or ("\0",))
     ] or holders  # a capability role that alone holds it is still the answer
-    above_project = grant_on in (None, "organization", "folder", "billing_account")
+    above_project = grant_on is None or grant_on in ABOVE_PROJECT
     grantable = [(n, held) for n, held in fitting if above_project or _traits(n, held)[1] is None]
     narrow = [(n, held) for n, held in fitting if not escalates(held, permission, n)]
     # Both rules when some role meets both; else no escalation (the row's level is then raised to the

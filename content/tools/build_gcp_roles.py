@@ -27,7 +27,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from api.live.gcp_match import holders_by_permission, lowest_level, smallest_roles
+from api.live.gcp_match import ABOVE_PROJECT, holders_by_permission, lowest_level, smallest_roles
 from api.services.gcp_roles import PERMISSION_PATTERN, infer_grant_on
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -50,7 +50,6 @@ HEADER = (
     "roles first for a read, then fewest permissions (api/live/gcp_match.py). The service can refresh this "
     "from Google's live role list (`whydenied data refresh-gcp-roles`)."
 )
-_LEVEL_ORDER = ("organization", "folder", "billing_account")
 
 
 def read_roles(role_dir: Path) -> dict[str, dict[str, Any]]:
@@ -78,8 +77,8 @@ def build_table(roles: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
         chosen = [name for name, _ in smallest_roles(holders[permission], permission=permission, grant_on=grant_on)]
         # Only roles granted above the project qualify: grant there, and rank again for that level.
         levels = {lowest_level(name, roles[name]["permissions"]) for name in chosen}
-        if None not in levels and grant_on not in _LEVEL_ORDER:
-            grant_on = min((level for level in levels if level), key=_LEVEL_ORDER.index)
+        if None not in levels and grant_on not in ABOVE_PROJECT:
+            grant_on = min((level for level in levels if level), key=ABOVE_PROJECT.index)
             chosen = [n for n, _ in smallest_roles(holders[permission], permission=permission, grant_on=grant_on)]
         table[permission] = {"roles": chosen, "grant_on": grant_on}
     return table
