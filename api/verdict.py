@@ -46,7 +46,7 @@ LAYERS: Final[dict[str, str]] = {
     "aws.authz.explicit_deny.permissions_boundary": "an explicit Deny in the permissions boundary",
     "aws.authz.explicit_deny.session_policy": "an explicit Deny in the session policy",
     "aws.authz.explicit_deny.scp": "an SCP in your organization (an explicit Deny)",
-    "aws.authz.explicit_deny.rcp": "an RCP (resource control policy) in your organization",
+    "aws.authz.explicit_deny.rcp": "an RCP (resource control policy) of the organization that owns the resource",
     "aws.authz.explicit_deny.vpc_endpoint_policy": "an explicit Deny in the VPC endpoint policy",
     "aws.authz.explicit_deny.unknown_policy": "an explicit Deny in a policy the message does not name",
     "aws.authz.s3_block_public_access": "S3 Block Public Access",

@@ -6,6 +6,7 @@ Pure and in memory: the catalogue was compiled at start-up; no database, no netw
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Final
 
 from adapters.derived import DERIVED_FROM, derived_facts
 from adapters.registry import diagnose as classify
@@ -44,6 +45,11 @@ def diagnose_verdict(request: DiagnoseRequest) -> DiagnoseResponse:
         variant=diagnosis.variant,
         note=diagnosis.note,
     )
+
+
+# Implicit denies whose missing Allow belongs in a policy that names its principal.
+_ENDPOINT_POLICY: Final = "aws.authz.implicit_deny.vpc_endpoint_policy"
+_PRINCIPAL_POLICIES: Final = frozenset({"aws.authz.implicit_deny.resource_policy", _ENDPOINT_POLICY})
 
 
 def diagnose_request(
@@ -87,7 +93,21 @@ def diagnose_request(
     if guidance is not None and iam_index is not None and implicit_deny and isinstance(action, str):
         # The narrowest Allow that the layer which denied is missing, for this action and resource.
         index = iam_index if isinstance(iam_index, IamActionIndex) else iam_index()
-        guidance["least_privilege"] = index.suggest(action, resource if isinstance(resource, str) else None)
+        suggestion = index.suggest(action, resource if isinstance(resource, str) else None)
+        principal = derived.get("policy_principal")
+        if suggestion is not None and reason in _PRINCIPAL_POLICIES and principal:
+            # A resource or endpoint policy statement must name whom it allows (one without
+            # Principal is refused): the role behind a session, or the user, as the fix steps do.
+            # Gateway endpoints take only "*", narrowed by aws:PrincipalArn, which also suits
+            # interface endpoints.
+            statement = suggestion["policy"]["Statement"][0]
+            if reason == _ENDPOINT_POLICY:
+                named = {"Principal": "*", "Condition": {"StringEquals": {"aws:PrincipalArn": principal}}}
+            else:
+                named = {"Principal": {"AWS": principal}}
+            head = {key: statement[key] for key in ("Sid", "Effect") if key in statement}
+            suggestion["policy"]["Statement"][0] = {**head, **named, **statement}  # Principal after Effect
+        guidance["least_privilege"] = suggestion
     return DiagnoseResponse(
         provider=diagnosis.provider,
         category=diagnosis.category,

@@ -102,7 +102,7 @@ def aws_statuses(reason: str) -> dict[str, tuple[Verdict, str]] | None:
         return None
     statuses: dict[str, tuple[Verdict, str]] = {}
     if kind == "explicit_deny":
-        names = {layer.id: layer.name.lower() for layer in AWS_LAYERS}
+        names = {layer.id: layer.name[:1].lower() + layer.name[1:] for layer in AWS_LAYERS}  # keep "RCPs", "VPC"
         where = names.get(policy_type, "a policy the message does not name")
         for layer in AWS_LAYERS:
             if layer.id == "explicit_deny":
@@ -169,9 +169,16 @@ def trace(reason: str | None, known: Mapping[str, str | int], catalog: Catalog) 
     layers = AWS_LAYERS if provider == "aws" else GCP_LAYERS
     rows: list[dict[str, object]] = []
     usable = usable_facts(known)  # once, not once per layer: it was 40% of a diagnosis
+    # An explicit Deny whose policy type the message names: that layer's row carries the command of
+    # the reason's own entry (it reads the Deny statements); the generic walk on the "explicit Deny"
+    # row (identity policies first) would send an RCP or SCP denial to the wrong place.
+    named = reason.split(".")[3] if reason.startswith("aws.authz.explicit_deny.") else None
     for layer in layers:
         verdict, proves = statuses[layer.id]
-        compiled = catalog.get(layer.entry) if layer.entry else None
+        entry = layer.entry
+        if named is not None and named != "unknown_policy":
+            entry = reason if layer.id == named else None if layer.id == "explicit_deny" else layer.entry
+        compiled = catalog.get(entry) if entry else None
         inspection = compiled.inspection(known, usable) if compiled is not None else None
         rows.append(
             {

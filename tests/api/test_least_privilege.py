@@ -99,3 +99,42 @@ def test_explicit_deny_response_never_suggests_an_allow(shared_client: TestClien
     body = shared_client.post("/v1/diagnose", json={"error": error}).json()
     assert body["reason"] == "aws.authz.explicit_deny.identity_policy"
     assert "least_privilege" not in (body["guidance"] or {})
+
+
+def test_resource_policy_suggestion_names_the_principal(shared_client: TestClient) -> None:
+    # A bucket or key policy statement without Principal is refused: the suggestion for a
+    # resource-policy denial must name the caller (the role behind a session).
+    error = (
+        "An error occurred (AccessDenied) when calling the GetObject operation: User: "
+        "arn:aws:sts::777788889999:assumed-role/reader/i-0abc is not authorized to perform: s3:GetObject on "
+        'resource: "arn:aws:s3:::amzn-s3-demo-bucket/report.csv" because no resource-based policy allows the '
+        "s3:GetObject action"
+    )  # synthetic: the S3 User Guide's wording for a role session
+    body = shared_client.post("/v1/diagnose", json={"error": error}).json()
+    assert body["reason"] == "aws.authz.implicit_deny.resource_policy"
+    statement = body["guidance"]["least_privilege"]["policy"]["Statement"][0]
+    assert statement["Principal"] == {"AWS": "arn:aws:iam::777788889999:role/reader"}
+    assert statement["Action"] == "s3:GetObject"
+
+
+def test_endpoint_policy_suggestion_uses_principal_arn_condition(shared_client: TestClient) -> None:
+    # The IAM User Guide's example; gateway endpoints accept only Principal "*".
+    error = (
+        "User: arn:aws:iam::123456789012:user/JohnDoe is not authorized to perform: "
+        "codecommit:ListRepositories because no VPC endpoint policy allows the codecommit:ListRepositories action"
+    )
+    body = shared_client.post("/v1/diagnose", json={"error": error}).json()
+    assert body["reason"] == "aws.authz.implicit_deny.vpc_endpoint_policy"
+    statement = body["guidance"]["least_privilege"]["policy"]["Statement"][0]
+    assert statement["Principal"] == "*"
+    assert statement["Condition"] == {"StringEquals": {"aws:PrincipalArn": "arn:aws:iam::123456789012:user/JohnDoe"}}
+
+
+def test_identity_policy_suggestion_has_no_principal(shared_client: TestClient) -> None:
+    # Identity-based policies, boundaries and SCPs take no Principal element.
+    error = (
+        "User: arn:aws:iam::777788889999:user/MaryMajor is not authorized to perform: s3:GetObject on resource: "
+        '"arn:aws:s3:::amzn-s3-demo-bucket/report.csv" because no identity-based policy allows the s3:GetObject action'
+    )  # synthetic: the IAM User Guide's wording
+    body = shared_client.post("/v1/diagnose", json={"error": error}).json()
+    assert "Principal" not in body["guidance"]["least_privilege"]["policy"]["Statement"][0]

@@ -58,6 +58,11 @@ def test_an_explicit_deny_marks_the_deny_and_the_policy_type_that_holds_it(share
     assert {k for k, v in trace.items() if v["verdict"] == "denied"} == {"explicit_deny", "scp"}
     assert trace["identity_policy"]["verdict"] == "unknown"
     assert "ends the evaluation" in trace["identity_policy"]["proves"]
+    # The Deny is in the SCP the message names: its row reads that SCP, and the "explicit Deny" row
+    # does not send the reader through the caller's own identity policies instead.
+    assert "p-2kgnabcd" in trace["scp"]["inspect"]
+    assert trace["explicit_deny"]["inspect"] is None
+    assert "service control policies (SCPs)" in trace["explicit_deny"]["proves"]  # acronym kept as written
 
 
 def test_a_gcp_permission_denial_does_not_claim_to_rule_out_a_deny_policy(shared_client: TestClient) -> None:

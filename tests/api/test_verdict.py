@@ -47,6 +47,12 @@ def test_every_reason_in_the_taxonomy_has_its_layer_in_words(catalog: Catalog) -
         ),
         ("aws.authz.explicit_deny.resource_policy", "", "an explicit Deny in the resource's own policy"),
         ("aws.authz.explicit_deny.scp", "", "an SCP in your organization (an explicit Deny)"),
+        # RCPs belong to the resource owner's organization, often not the caller's (a data perimeter).
+        (
+            "aws.authz.explicit_deny.rcp",
+            "",
+            "an RCP (resource control policy) of the organization that owns the resource",
+        ),
         ("gcp.authz.vpc_service_controls", "", "VPC Service Controls"),
         ("kubernetes.authz.rbac_forbidden", "pods", "Kubernetes RBAC: no Role or ClusterRole binding allows it"),
         ("gcp.authz.some_future_layer", "", "Google Cloud: a layer this version does not name"),
