@@ -310,12 +310,17 @@ def scan(megabytes: int) -> dict[str, float]:
         total = part * len(files)
         result |= {"scan_records_gz_rec_per_s": total / wall, "scan_records_gz_rec_per_cpu_s": total / cpu,
                    "scan_records_gz_peak_rss_mib": rss}  # fmt: skip
-        wall, _, _ = _scan_run(*map(str, files), "--jobs", "2")
+        wall, cpu, _ = _scan_run(*map(str, files), "--jobs", "2")
         result["scan_records_gz_jobs2_rec_per_s"] = total / wall
+        result["scan_records_gz_jobs2_rec_per_cpu_s"] = total / cpu
+        for key in [key for key in result if key.endswith("_rec_per_s")]:  # the figure over the target's
+            result[key.replace("_rec_per_s", "_ratio_to_target")] = result[key] / SCAN_TARGET
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return result
 
+
+SCAN_TARGET = 100_000  # CloudTrail records a second, wall time, on the 2-core machine
 
 TARGETS = {
     "median_ms": "≤ 0.2",
@@ -331,8 +336,10 @@ TARGETS = {
     "rss_after_start_mib": "≤ 120",
     "rss_after_20000_mib": "flat vs start",
     "scan_jsonl_rec_per_s": "≥ 100,000",
+    "scan_records_gz_rec_per_s": "≥ 100,000",
     "scan_records_gz_jobs2_rec_per_s": "≥ 100,000",
     "scan_jsonl_peak_rss_mib": "= the quarter's (flat)",
+    "scan_jsonl_jobs2_rec_per_s": "≥ 100,000",
 }
 
 

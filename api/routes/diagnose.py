@@ -18,7 +18,7 @@ from api.schemas import DiagnoseRequest, DiagnoseResponse, LiveCheckResponse
 from api.services.diagnosis import VERDICT_FIELDS, diagnose_request, diagnose_verdict
 from api.services.history import HistoryWriter
 from api.services.least_privilege import IamActionIndex
-from api.services.response_cache import CachedDiagnosis, ResponseCache
+from api.services.response_cache import CachedDiagnosis, ResponseCache, with_id
 from api.settings import Settings
 
 # Pastes up to this size are diagnosed on the event loop (well under a millisecond: a hop to the thread
@@ -61,7 +61,7 @@ async def diagnose(
     key = None if body.live else cache.key(fields, await request.body())
     cached = cache.get(key, catalog.gcp_roles) if key is not None else None
     if cached is not None:
-        response, payload = cached.response, cached.body
+        response, payload = cached.verdict, cached.body
     else:
         if verdict_only and request_size(request) <= ON_LOOP_BYTES:
             response = diagnose_verdict(body)
@@ -75,15 +75,17 @@ async def diagnose(
         # validating it again against response_model (which stays for the OpenAPI document).
         payload = _serialise(response, verdict_only)
         if key is not None:
-            cache.put(key, catalog.gcp_roles, CachedDiagnosis(response, payload))
+            cache.put(key, catalog.gcp_roles, CachedDiagnosis.of(response, payload))
     setattr(request.state, REASON_ATTRIBUTE, response.reason)  # for the JSON request log, when on
     metrics: Metrics = request.app.state.metrics
     metrics.observe(response.provider, response.reason, time.perf_counter() - started)
     history: HistoryWriter | None = request.app.state.history
     if history is not None:  # opt-in: the reason, codes and a hash, never the paste; queued, never awaited
-        # A copy: the id is this request's, and the cached answer is shared.
-        response = response.model_copy(update={"id": history.record(response)})
-        payload = b""
+        diagnosis_id = history.record(response)
+        if body.live:
+            response.id = diagnosis_id
+        else:  # this request's id, in its copy of the (maybe shared) answer
+            payload = with_id(payload, diagnosis_id)
     if body.live:  # network I/O with the server's credentials: off the event loop
         settings: Settings = request.app.state.settings
         checks, response.confidence = await run_in_threadpool(

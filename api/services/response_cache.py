@@ -6,8 +6,8 @@ failure often. What the cache holds, and what it does not:
 
 - the key is a SHA-256 of the query's `fields` and the raw body, never the paste itself (a paste may
   carry a secret that redaction removes from the answer, but not from the body);
-- the value is the answer already sent (the serialised JSON and its model), which holds nothing the
-  response did not: facts are redacted before anything is rendered;
+- the value is the answer already sent (its JSON, and the verdict fields the history and the metrics
+  read), which holds nothing the response did not: facts are redacted before anything is rendered;
 - nothing per caller: the history id and live checks are added to a copy on each request, and a
   body asking for live checks is never cached;
 - the content it was rendered from: when the storage swaps in a refreshed GCP role table, every entry
@@ -20,23 +20,42 @@ evicted first, so memory stays flat whatever the traffic.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Final
 
 from api.schemas import DiagnoseResponse
 
-# 256 answers of ~17 KB at most 8 MiB of JSON (plus their models): a few MiB of resident memory.
+# 256 answers of ~17 KB: ~5 MiB resident when full (measured by bench/run.py server()).
 MAX_ENTRIES: Final = 256
 MAX_BYTES: Final = 8 * 1024 * 1024
+# The answer's top-level id, null in a cached answer: the last field before `note` (the model's order).
+# Inside a string its quotes would be escaped, and nothing after it holds objects, so the last match is it.
+_NULL_ID: Final = b',"id":null,"note":'
+
+
+def with_id(body: bytes, diagnosis_id: str) -> bytes:
+    """The cached answer's JSON with this request's history id in place of null."""
+    at = body.rindex(_NULL_ID)
+    filled = b',"id":' + json.dumps(diagnosis_id).encode() + b',"note":'
+    return body[:at] + filled + body[at + len(_NULL_ID) :]
 
 
 @dataclass(frozen=True, slots=True)
 class CachedDiagnosis:
-    """One answer: the model (for the history and the metrics) and its JSON, as sent."""
+    """One answer: its JSON as sent, and its verdict (what the history and the metrics read).
 
-    response: DiagnoseResponse
+    Not the whole model: its guidance objects would take twice the JSON's memory again.
+    """
+
+    verdict: DiagnoseResponse
     body: bytes
+
+    @classmethod
+    def of(cls, response: DiagnoseResponse, body: bytes) -> CachedDiagnosis:
+        """Keep `response`'s JSON and its verdict fields only (guidance, derived and findings dropped)."""
+        return cls(response.model_copy(update={"guidance": None, "derived": {}, "findings": []}), body)
 
 
 class ResponseCache:

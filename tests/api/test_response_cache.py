@@ -66,10 +66,12 @@ def test_verdict_and_full_answers_are_cached_apart(client: TestClient) -> None:
 def test_each_request_gets_its_own_history_id_even_when_cached(make_client: ClientFactory) -> None:
     client = make_client(history_enabled=True, history_key="test-key-0123456789")
     body = {"error": SCP.format(user="Matt")}
-    ids = {client.post("/v1/diagnose", json=body).json()["id"] for _ in range(3)}
+    answers = [client.post("/v1/diagnose", json=body).json() for _ in range(3)]
+    ids = {answer.pop("id") for answer in answers}
     assert len(ids) == 3 and None not in ids
+    assert answers[1] == answers[2] == answers[0]  # the rest of the answer is the same
     cached = next(iter(client.app.state.response_cache._entries.values()))  # type: ignore[attr-defined]
-    assert cached.response.id is None and b'"id":null' in cached.body  # no caller's id kept for the next
+    assert cached.verdict.id is None and b'"id":null' in cached.body  # no caller's id kept for the next
 
 
 def test_the_cache_holds_no_pasted_secret(client: TestClient) -> None:
@@ -79,7 +81,7 @@ def test_the_cache_holds_no_pasted_secret(client: TestClient) -> None:
     cache: ResponseCache = client.app.state.response_cache  # type: ignore[attr-defined]
     for key, entry in cache._entries.items():
         assert secret.encode() not in key and secret.encode() not in entry.body
-        assert secret not in entry.response.model_dump_json()
+        assert secret not in entry.verdict.model_dump_json()
 
 
 def _entry(size: int) -> CachedDiagnosis:
