@@ -204,6 +204,8 @@ def server(rounds: int = 5, seconds: int = 4) -> dict[str, float]:
         with httpx.Client(base_url=base, timeout=10) as client:
             for n in range(20_000):
                 client.post("/v1/diagnose", json={"error": _DENIAL.format(user=f"user{n}")})
+                if n == 9_999:  # halfway: flat means the second 10,000 add nothing
+                    result["rss_after_10000_mib"] = _rss_kib(process.pid) / 1024
         result["rss_after_20000_mib"] = _rss_kib(process.pid) / 1024
         print(f"server: load average at end {_load()}", file=sys.stderr)
         return result
