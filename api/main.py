@@ -27,6 +27,7 @@ from api.request_log import RequestLogMiddleware
 from api.routes import diagnose, docs, entries, feedback, health, reasons, scan, search, stats, web
 from api.services.history import HistoryWriter
 from api.services.least_privilege import load_iam_index
+from api.services.response_cache import ResponseCache
 from api.settings import Settings, get_settings
 from api.storage import Storage
 
@@ -84,6 +85,7 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None)
     )
     app.state.settings = settings
     app.state.metrics = Metrics()
+    app.state.response_cache = ResponseCache()  # answers by request body (api/services/response_cache.py)
     app.state.rate_limiter = make_rate_limiter(settings)
     problems.install(app)
     openapi.install(app)

@@ -8,7 +8,8 @@ from typing import Annotated, Final, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
-from api.deps import CatalogDep, IamIndexDep, enforce_rate_limit, require_api_key
+from api.catalog import Catalog
+from api.deps import enforce_rate_limit, require_api_key
 from api.live.apply import live_checks
 from api.metrics import Metrics
 from api.problems import Problem, problem_responses
@@ -16,6 +17,8 @@ from api.request_log import REASON_ATTRIBUTE
 from api.schemas import DiagnoseRequest, DiagnoseResponse, LiveCheckResponse
 from api.services.diagnosis import VERDICT_FIELDS, diagnose_request, diagnose_verdict
 from api.services.history import HistoryWriter
+from api.services.least_privilege import IamActionIndex
+from api.services.response_cache import CachedDiagnosis, ResponseCache, with_id
 from api.settings import Settings
 
 # Pastes up to this size are diagnosed on the event loop (well under a millisecond: a hop to the thread
@@ -35,8 +38,6 @@ router = APIRouter(prefix="/v1", tags=["diagnose"])
 async def diagnose(
     request: Request,
     body: DiagnoseRequest,
-    catalog: CatalogDep,
-    iam_index: IamIndexDep,
     fields: Annotated[
         Literal["all", "verdict"],
         Query(
@@ -50,22 +51,41 @@ async def diagnose(
     # cheaper on the event loop than a hop to the thread pool.
     if body.live:
         await _allow_live_checks(request)
+    # From the app's state, not as dependencies: each dependency costs FastAPI's resolver ~25 µs a request.
+    catalog: Catalog = request.app.state.catalog
+    iam_index: IamActionIndex = request.app.state.iam_index
     started = time.perf_counter()
     verdict_only = fields == "verdict" and not body.live
-    if verdict_only and request_size(request) <= ON_LOOP_BYTES:
-        response = diagnose_verdict(body)
-    elif verdict_only:
-        response = await run_in_threadpool(diagnose_verdict, body)
-    elif request_size(request) <= ON_LOOP_BYTES:
-        response = diagnose_request(body, catalog, iam_index)
-    else:  # a long paste costs milliseconds: in a worker thread, so /healthz and small pastes are not held up
-        response = await run_in_threadpool(diagnose_request, body, catalog, iam_index)
+    # The same body gets the same answer (api/services/response_cache.py), except with live checks.
+    cache: ResponseCache = request.app.state.response_cache
+    key = None if body.live else cache.key(fields, await request.body())
+    cached = cache.get(key, catalog.gcp_roles) if key is not None else None
+    if cached is not None:
+        response, payload = cached.verdict, cached.body
+    else:
+        if verdict_only and request_size(request) <= ON_LOOP_BYTES:
+            response = diagnose_verdict(body)
+        elif verdict_only:
+            response = await run_in_threadpool(diagnose_verdict, body)
+        elif request_size(request) <= ON_LOOP_BYTES:
+            response = diagnose_request(body, catalog, iam_index)
+        else:  # a long paste costs milliseconds: in a worker thread, so /healthz and small pastes are not held up
+            response = await run_in_threadpool(diagnose_request, body, catalog, iam_index)
+        # The model was built and validated by diagnose_request: serialise it once, without FastAPI
+        # validating it again against response_model (which stays for the OpenAPI document).
+        payload = _serialise(response, verdict_only)
+        if key is not None:
+            cache.put(key, catalog.gcp_roles, CachedDiagnosis.of(response, payload))
     setattr(request.state, REASON_ATTRIBUTE, response.reason)  # for the JSON request log, when on
     metrics: Metrics = request.app.state.metrics
     metrics.observe(response.provider, response.reason, time.perf_counter() - started)
     history: HistoryWriter | None = request.app.state.history
     if history is not None:  # opt-in: the reason, codes and a hash, never the paste; queued, never awaited
-        response.id = history.record(response)
+        diagnosis_id = history.record(response)
+        if body.live:
+            response.id = diagnosis_id
+        else:  # this request's id, in its copy of the (maybe shared) answer
+            payload = with_id(payload, diagnosis_id)
     if body.live:  # network I/O with the server's credentials: off the event loop
         settings: Settings = request.app.state.settings
         checks, response.confidence = await run_in_threadpool(
@@ -75,11 +95,14 @@ async def diagnose(
             )
         )  # fmt: skip
         response.live = [LiveCheckResponse.model_validate(check) for check in checks]
-    # The model was built and validated by diagnose_request: serialise it once, without FastAPI
-    # validating it again against response_model (which stays for the OpenAPI document).
+        payload = b""
+    return Response(payload or _serialise(response, verdict_only), media_type="application/json")
+
+
+def _serialise(response: DiagnoseResponse, verdict_only: bool) -> bytes:
     if verdict_only:
-        return Response(response.model_dump_json(include=set(VERDICT_FIELDS)), media_type="application/json")
-    return Response(response.model_dump_json(), media_type="application/json")
+        return response.model_dump_json(include=set(VERDICT_FIELDS)).encode()
+    return response.model_dump_json().encode()
 
 
 def request_size(request: Request) -> int:
