@@ -85,7 +85,8 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None)
     )
     app.state.settings = settings
     app.state.metrics = Metrics()
-    app.state.response_cache = ResponseCache()  # answers by request body (api/services/response_cache.py)
+    # Answers by request body (api/services/response_cache.py); 0 entries turns it off.
+    app.state.response_cache = ResponseCache(settings.response_cache_entries)
     app.state.rate_limiter = make_rate_limiter(settings)
     problems.install(app)
     openapi.install(app)

@@ -78,6 +78,14 @@ class Settings(BaseSettings):
         description="Origins allowed to fetch the API from a browser (comma-separated, e.g. a docs site); "
         "closed by default.",
     )
+    response_cache_entries: int = Field(
+        default=256,
+        ge=0,
+        le=100_000,
+        description="Diagnoses kept by request body, so the same paste posted again is answered from memory "
+        "(never the paste itself; bounded to 8 MiB of answers); 0 turns the cache off (a caller who knows a "
+        "paste byte for byte could otherwise tell from the timing whether it was posted recently).",
+    )
     history_enabled: bool = Field(
         default=False,
         description="Keep a history of diagnoses for /v1/stats: reason, provider, code, action, service and a "

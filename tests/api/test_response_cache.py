@@ -110,3 +110,13 @@ def test_a_refreshed_role_table_empties_the_cache() -> None:
     cache.put(key, reviewed, _entry(10))
     assert cache.get(key, reviewed) is not None
     assert cache.get(key, refreshed) is None and len(cache) == 0  # rendered with the old roles: dropped
+
+
+def test_an_operator_can_turn_the_cache_off(make_client: ClientFactory) -> None:
+    client = make_client(response_cache_entries=0)
+    body = {"error": SCP.format(user="Matt")}
+    first = client.post("/v1/diagnose", json=body)
+    again = client.post("/v1/diagnose", json=body)
+    assert first.status_code == again.status_code == 200
+    assert first.json() == again.json()
+    assert len(client.app.state.response_cache) == 0  # type: ignore[attr-defined]
