@@ -186,6 +186,9 @@ def test_rows_grant_the_sampled_roles_where_google_allows(table: dict[str, Permi
         ("iam.serviceAccounts.getAccessToken", "roles/iam.serviceAccountTokenCreator", "service_account"),
         ("iam.serviceAccounts.actAs", "roles/iam.serviceAccountUser", "service_account"),
         ("serviceusage.services.use", "roles/serviceusage.serviceUsageConsumer", "project"),
+        # Billing Account Creator: "Lowest-level resources where you can grant this role: Organization"
+        # (https://cloud.google.com/iam/docs/roles-permissions/billing); the account does not exist yet.
+        ("billing.accounts.create", "roles/billing.creator", "organization"),
         ("storage.objects.get", "roles/storage.objectViewer", "bucket"),
         ("storage.objects.create", "roles/storage.objectCreator", "bucket"),
         ("secretmanager.versions.access", "roles/secretmanager.secretAccessor", "secret"),
