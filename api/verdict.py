@@ -55,6 +55,7 @@ LAYERS: Final[dict[str, str]] = {
     "aws.authz.unspecified": "an AWS policy the message does not name",
     "aws.authz.identity_center_no_access": "IAM Identity Center: no permission set assigns you that account",
     "aws.authz.api_gateway_authorizer_denied": "the API Gateway authorizer",
+    "aws.authz.service_principal_denied": "the bucket or queue policy: it does not let the AWS service deliver",
     "aws.other.bedrock_model_access": "Amazon Bedrock model access, not IAM",
     "aws.other.opt_in_required": "the account or Region is not opted in, not IAM",
     "aws.other.api_gateway_missing_route": "API Gateway: no such route or stage, not a credential",

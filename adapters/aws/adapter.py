@@ -33,6 +33,11 @@ from adapters.aws.codes import (
     PRESIGNED_EXPIRED,
     S3_CODE_WORDS,
     SERVICE_CANNOT_ASSUME,
+    SERVICE_DELIVERY_BUCKET,
+    SERVICE_DELIVERY_DENIED,
+    SNS_DELIVERY_DENIED,
+    SNS_DELIVERY_DESTINATION,
+    SNS_DELIVERY_TOPIC,
     STS_REGION_ACCOUNT,
     STS_REGION_DISABLED,
 )
@@ -87,6 +92,7 @@ CATEGORY_OF: Final[dict[str, Category]] = {
     "aws.authz.api_gateway_authorizer_denied": "authorization",
     "aws.other.kms_key_unusable": "other",
     "aws.other.sts_region_disabled": "other",
+    "aws.authz.service_principal_denied": "authorization",
 }
 
 # "arn:aws:sts::123456789012:assumed-role/R/s" → the account
@@ -280,6 +286,8 @@ def _classify_special(
             found.add("account_id", account.group(1), "reported", "the account the message names")
         found.add("service", "sts", "reported", "STS's RegionDisabledException")
         return 0.95
+    if _service_delivery_denied(found, text):
+        return 0.9
     if IDENTITY_CENTER_NO_ACCESS.search(text):
         found.add(
             "reason",
@@ -315,6 +323,47 @@ def _classify_special(
         found.add("service", "execute-api", "inferred", "the API Gateway answer")
         return 0.85
     return None
+
+
+# The service principal each delivery error speaks for (its bucket-policy page names it).
+_DELIVERY_SERVICE: Final = (
+    ("Insufficient delivery policy", "config", "config.amazonaws.com"),
+    ("InsufficientDeliveryPolicyException", "config", "config.amazonaws.com"),
+    ("S3bucket permission", "elasticloadbalancing", None),  # an ELB account or logdelivery.elasticloadbalancing
+    ("S3 bucket permission", "elasticloadbalancing", None),
+    ("Insufficient", "cloudtrail", "cloudtrail.amazonaws.com"),  # CloudTrail's Insufficient*PolicyException
+    ("Incorrect S3 bucket policy", "cloudtrail", "cloudtrail.amazonaws.com"),
+)
+
+
+def _service_delivery_denied(found: FindingsBuilder, text: str) -> bool:
+    """Record a service principal refused by the policy of the bucket, topic or queue it delivers to.
+
+    CloudTrail, Config and Elastic Load Balancing check the bucket policy when the trail, delivery
+    channel or access log is configured and answer in their own words; SNS logs a delivery that the
+    queue's policy refused. The fix is the statement for the service (and its aws:SourceArn /
+    aws:SourceAccount condition), not an Allow for the person who made the call.
+    """
+    if (match := SERVICE_DELIVERY_DENIED.search(text)) is not None:
+        words = match.group(0)
+        service, principal = next(((s, p) for key, s, p in _DELIVERY_SERVICE if key in words), ("cloudtrail", None))
+        found.add("reason", "aws.authz.service_principal_denied", "reported", f'the words "{words}"')
+        found.add("service", service, "reported", f'"{words}" is {service}\'s delivery check')
+        if principal is not None:
+            found.add("principal", principal, "inferred", f"the service principal {service} delivers as")
+        if (bucket := SERVICE_DELIVERY_BUCKET.search(text)) is not None:
+            found.add("resource", f"arn:aws:s3:::{bucket.group(1)}", "reported", "the bucket the message names")
+        return True
+    if "providerResponse" in text and SNS_DELIVERY_DENIED.search(text) is not None:
+        found.add("reason", "aws.authz.service_principal_denied", "reported", "an SNS delivery log's AccessDenied")
+        found.add("principal", "sns.amazonaws.com", "inferred", "SNS delivers to the subscribed endpoint")
+        if (topic := SNS_DELIVERY_TOPIC.search(text)) is not None:
+            found.add("source_arn", topic.group(1), "reported", "the topic of the delivery log")
+        if (destination := SNS_DELIVERY_DESTINATION.search(text)) is not None:
+            found.add("resource", destination.group(1), "reported", "the destination of the delivery log")
+            found.add("service", destination.group(1).split(":")[2], "reported", "the destination's service")
+        return True
+    return False
 
 
 def _aws_access_denied_exception(text: str) -> bool:

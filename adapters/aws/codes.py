@@ -181,6 +181,32 @@ API_GATEWAY_FORBIDDEN: Final = re.compile(r"[\"']message[\"'] ?: ?[\"']Forbidden
 SERVICE_CANNOT_ASSUME: Final = re.compile(
     r"cannot be assumed by (?:Lambda|[A-Z][A-Za-z]{1,30})\b|\bwas unable to assume the role\b"
 )
+# A service principal refused by a bucket, topic or queue policy it delivers to: the statement for the
+# service, or its confused-deputy condition (aws:SourceArn, aws:SourceAccount, aws:SourceOrgID), does
+# not match the resource that delivers. The service answers with its own words, never an IAM clause:
+# CloudTrail "InsufficientS3BucketPolicyException: Incorrect S3 bucket policy is detected for bucket: b";
+# Config "InsufficientDeliveryPolicyException: Insufficient delivery policy to s3 bucket: b, unable to
+# write to bucket"; ELB "Access Denied for bucket: b. Please check S3bucket permission".
+SERVICE_DELIVERY_DENIED: Final = re.compile(
+    r"InsufficientS3BucketPolicyException|Incorrect S3 bucket policy is detected|InsufficientSnsTopicPolicyException"
+    r"|InsufficientEncryptionPolicyException|InsufficientDeliveryPolicyException|Insufficient delivery policy to s3"
+    r"|Please check S3 ?bucket permission"
+)
+# "... for bucket: my-trail-bucket" / "to s3 bucket: config-bucket-4277, unable ..." → the bucket
+# (a name cut short by redaction, "bucket: logs-****-bucket", is not read)
+SERVICE_DELIVERY_BUCKET: Final = re.compile(
+    r"(?:for|to s3) bucket:? {1,3}([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?=[\s,;)]|\.(?:\s|$)|$)"
+)
+# An SNS delivery status log line: {"notification": {"topicArn": "arn:aws:sns:..."}, "delivery":
+# {"destination": "arn:aws:sqs:...", "providerResponse": "{\"ErrorCode\":\"AccessDenied\", ...}"}}
+# (the account part as pasted: people redact it, "arn:aws:sns:us-west-2:[redacted]:topic")
+SNS_DELIVERY_TOPIC: Final = re.compile(
+    r"\btopicArn\W{1,6}(arn:aws[a-z-]{0,10}:sns:[a-z0-9-]{1,32}:[^:\s\"\\]{1,40}:[\w.-]{1,256})"
+)
+SNS_DELIVERY_DESTINATION: Final = re.compile(
+    r"\bdestination\W{1,6}(arn:aws[a-z-]{0,10}:(?:sqs|lambda):[a-z0-9-]{1,32}:[^:\s\"\\]{1,40}:[\w:.-]{1,256})"
+)
+SNS_DELIVERY_DENIED: Final = re.compile(r"providerResponse\W{1,12}ErrorCode\W{1,6}(?:AccessDenied|KMS\.AccessDenied)")
 # "AccessDeniedException" alone is also java.nio's; next to an AWS service's name it is AWS's
 AWS_SERVICE_NOUN: Final = re.compile(
     r"\b(?:Lambda|DynamoDB|KMS|S3|SQS|SNS|ECR|ECS|EKS|IAM|STS|CloudFormation|CloudWatch|Kinesis|Glue"
@@ -248,4 +274,7 @@ AWS_MARKERS: Final = re.compile(
     # the Lambda console's invoke failure; the PHP S3 class's "S3::putObject(): [AccessDenied]"
     r"|Calling the [Ii]nvoke API (?:action )?failed with|\bS3::[a-z][A-Za-z]{2,40}\(\)"
     r"|AuthorizationHeaderMalformed"
+    # services refused by the bucket policy they deliver to (SERVICE_DELIVERY_DENIED)
+    r"|InsufficientS3BucketPolicyException|InsufficientDeliveryPolicyException|Please check S3 ?bucket permission"
+    r"|InsufficientSnsTopicPolicyException|InsufficientEncryptionPolicyException"
 )

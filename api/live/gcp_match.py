@@ -208,8 +208,21 @@ _ORGANIZATION_MARKERS: Final = (
 )  # fmt: skip
 
 
+# Where Google's role reference states a level these rules would get wrong, its word is recorded here.
+# "Lowest-level resources where you can grant this role: Project" for Organization Administrator, which
+# holds organization-wide permissions but can be bound on a project
+# (https://cloud.google.com/iam/docs/roles-permissions/resourcemanager). The rows that need those
+# permissions are still granted on the organization: the permission's own resource decides that
+# (api/services/gcp_roles.py infer_grant_on).
+STATED_LEVELS: Final[dict[str, AboveProject | None]] = {
+    "roles/resourcemanager.organizationAdmin": None,
+}
+
+
 def lowest_level(name: str, permissions: Iterable[str] | Sized) -> AboveProject | None:
     """Return the lowest level above a project a role can only be granted on, or None (a project or lower)."""
+    if name in STATED_LEVELS:
+        return STATED_LEVELS[name]
     short = name.removeprefix("roles/")
     lowered = short.lower()
     held = [str(p) for p in permissions] if isinstance(permissions, Iterable) else []

@@ -120,7 +120,9 @@ _GRANT_LEVELS: Final[tuple[tuple[str, GrantOn], ...]] = (
     # Resources that live above projects: a project binding never reaches them.
     ("resourcemanager.organizations.", "organization"), ("accesscontextmanager.", "organization"),
     ("orgpolicy.customConstraints.", "organization"), ("resourcemanager.folders.", "folder"),
-    ("billing.accounts.", "billing_account"), ("billing.budgets.", "billing_account"),
+    # a billing account is created in an organization: Billing Account Creator is granted there
+    ("billing.accounts.create", "organization"), ("billing.accounts.", "billing_account"),
+    ("billing.budgets.", "billing_account"),
     ("billing.billingAccount", "billing_account"),
     ("storage.buckets.create", "project"), ("storage.buckets.list", "project"), ("storage.buckets.restore", "project"),
     ("storage.hmacKeys.", "project"), ("storage.", "bucket"),

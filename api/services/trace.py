@@ -96,6 +96,14 @@ def aws_statuses(reason: str) -> dict[str, tuple[Verdict, str]] | None:
                 else "This message does not name the layer that said no."
             )
             return {layer.id: ("unknown", told) for layer in AWS_LAYERS}
+        if reason == "aws.authz.service_principal_denied":
+            # The caller is an AWS service principal; the service says the resource's own policy
+            # (bucket, topic or queue policy) does not let it deliver. Nothing is said of the rest.
+            said = "The service reports that the resource's policy does not allow its service principal."
+            return {
+                layer.id: ("denied", said) if layer.id == "resource_policy" else ("unknown", _NOT_NAMED_AWS)
+                for layer in AWS_LAYERS
+            }
         return None
     kind, policy_type = parts[2], parts[3]
     if policy_type not in _AWS_TYPES:

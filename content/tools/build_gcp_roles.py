@@ -12,6 +12,11 @@ name, title, stage, includedPermissions), at a known commit. Output:
 
     git -C iam-dataset archive COMMIT gcp/roles | tar -x -C /tmp/roles
     python3 content/tools/build_gcp_roles.py /tmp/roles/gcp/roles --commit COMMIT --date YYYY-MM-DD
+
+After a change to the ranking or the grant levels (api/live/gcp_match.py), rebuild the table from the
+definitions already recorded, at their commit and date, without the dataset:
+
+    python3 content/tools/build_gcp_roles.py --from-evidence
 """
 
 from __future__ import annotations
@@ -87,11 +92,20 @@ def build_table(roles: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
 def main() -> None:
     """Write both files."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("role_dir", type=Path)
-    parser.add_argument("--commit", required=True, help="the iam-dataset commit the files were read at")
-    parser.add_argument("--date", required=True, type=dt.date.fromisoformat, help="the commit's date")
+    parser.add_argument("role_dir", type=Path, nargs="?")
+    parser.add_argument("--commit", help="the iam-dataset commit the files were read at")
+    parser.add_argument("--date", type=dt.date.fromisoformat, help="the commit's date")
+    parser.add_argument(
+        "--from-evidence", action="store_true", help=f"read the definitions recorded in {ROLES.name} instead"
+    )
     args = parser.parse_args()
-    roles = read_roles(args.role_dir)
+    if args.from_evidence:
+        recorded = json.loads(gzip.decompress(ROLES.read_bytes()))
+        roles, args.commit, args.date = recorded["roles"], recorded["commit"], dt.date.fromisoformat(recorded["date"])
+    elif args.role_dir is None or args.commit is None or args.date is None:
+        parser.error("give the role folder, --commit and --date, or --from-evidence")
+    else:
+        roles = read_roles(args.role_dir)
     table = build_table(roles)
     evidence = {"source": DATASET, "commit": args.commit, "date": args.date.isoformat(), "roles": roles}
     ROLES.write_bytes(gzip.compress(json.dumps(evidence, sort_keys=True, separators=(",", ":")).encode(), mtime=0))

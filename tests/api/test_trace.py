@@ -124,3 +124,17 @@ def test_steps_that_change_state_carry_the_contracts_flag(shared_client: TestCli
     changing = [step for step in steps if step.get("changes")]
     assert changing and all(step.get("changes_state") is True for step in changing)
     assert not any(step.get("changes_state") for step in steps if not step.get("changes"))
+
+
+# https://github.com/cisagov/crossfeed/pull/2198
+CLOUDTRAIL_BUCKET_POLICY = (
+    "Error: creating CloudTrail: InsufficientS3BucketPolicyException: Incorrect S3 bucket policy is detected for "
+    "bucket: cisa-crossfeed-staging-logging"
+)
+
+
+def test_a_service_principal_refused_by_a_bucket_policy_marks_the_resource_policy(shared_client: TestClient) -> None:
+    trace = _trace(shared_client, CLOUDTRAIL_BUCKET_POLICY)
+    assert [k for k, v in trace.items() if v["verdict"] == "denied"] == ["resource_policy"]
+    # CloudTrail names the bucket policy and nothing else: no layer is claimed to have passed.
+    assert {v["verdict"] for k, v in trace.items() if k != "resource_policy"} == {"unknown"}

@@ -14,9 +14,10 @@ import json
 import re
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import pytest
+import yaml
 
 from api.catalog import Catalog
 from api.live.gcp_match import (
@@ -135,20 +136,47 @@ def test_rows_are_the_ranking_of_their_holders(table: dict[str, PermissionRoles]
     assert wrong == []
 
 
-# Read from Google's role reference ("Lowest-level resources where you can grant this role"):
-# https://cloud.google.com/iam/docs/roles-permissions/orgpolicy and .../billing.
-@pytest.mark.parametrize(
-    ("role", "level"),
-    [
-        ("roles/orgpolicy.policyAdmin", "organization"),
-        ("roles/billing.admin", "billing_account"),
-        ("roles/resourcemanager.organizationAdmin", "organization"),
-        ("roles/storage.objectViewer", None),
-        ("roles/secretmanager.secretAccessor", None),
-    ],
+# Google's role reference ("Lowest-level resources where you can grant this role") for 42 roles of
+# 11 services, each with the page it was read from: gcp_role_grant_levels.yaml.
+GOOGLE_LEVELS: Final[list[dict[str, Any]]] = yaml.safe_load(
+    (Path(__file__).parent / "gcp_role_grant_levels.yaml").read_text()
 )
-def test_lowest_levels_agree_with_googles_role_reference(role: str, level: str | None) -> None:
-    assert lowest_level(role, role_permissions()[role]) == level
+# Google's words for the levels above a project; any other (Project, Bucket, Secret, ...) is a project or below it.
+_ABOVE: Final = {"Organization": "organization", "Folder": "folder", "Billing Account": "billing_account"}
+
+
+def _stated(item: dict[str, Any]) -> str | None:
+    return next((_ABOVE[level] for level in item["lowest"] if level in _ABOVE), None)
+
+
+def test_the_reference_sample_is_broad() -> None:
+    services = {item["role"].removeprefix("roles/").split(".")[0] for item in GOOGLE_LEVELS}
+    stated = [_stated(item) for item in GOOGLE_LEVELS]
+    assert len(GOOGLE_LEVELS) >= 40 and len(services) >= 10
+    assert {"organization", "folder", "billing_account", None} <= set(stated)
+    assert all(item["source"].startswith("https://cloud.google.com/") for item in GOOGLE_LEVELS)
+
+
+@pytest.mark.parametrize("item", GOOGLE_LEVELS, ids=[item["role"] for item in GOOGLE_LEVELS])
+def test_lowest_levels_agree_with_googles_role_reference(item: dict[str, Any]) -> None:
+    role = item["role"]
+    assert role in role_permissions(), f"{role} is not among the recorded role definitions"
+    assert lowest_level(role, role_permissions()[role]) == _stated(item), item["source"]
+
+
+def test_rows_grant_the_sampled_roles_where_google_allows(table: dict[str, PermissionRoles]) -> None:
+    # A role Google grants no lower than an organization, folder or billing account is never bound on a
+    # project: its rows name that level (or the organization above a folder or billing account).
+    allowed = {"organization": {"organization"}, "folder": {"folder", "organization"},
+               "billing_account": {"billing_account", "organization"}}  # fmt: skip
+    levels = {item["role"]: _stated(item) for item in GOOGLE_LEVELS}
+    wrong = [
+        (permission, role, row.grant_on)
+        for permission, row in table.items()
+        for role in row.roles
+        if (level := levels.get(role)) is not None and row.grant_on not in allowed[level]
+    ]
+    assert wrong == []
 
 
 @pytest.mark.parametrize(
@@ -158,6 +186,9 @@ def test_lowest_levels_agree_with_googles_role_reference(role: str, level: str |
         ("iam.serviceAccounts.getAccessToken", "roles/iam.serviceAccountTokenCreator", "service_account"),
         ("iam.serviceAccounts.actAs", "roles/iam.serviceAccountUser", "service_account"),
         ("serviceusage.services.use", "roles/serviceusage.serviceUsageConsumer", "project"),
+        # Billing Account Creator: "Lowest-level resources where you can grant this role: Organization"
+        # (https://cloud.google.com/iam/docs/roles-permissions/billing); the account does not exist yet.
+        ("billing.accounts.create", "roles/billing.creator", "organization"),
         ("storage.objects.get", "roles/storage.objectViewer", "bucket"),
         ("storage.objects.create", "roles/storage.objectCreator", "bucket"),
         ("secretmanager.versions.access", "roles/secretmanager.secretAccessor", "secret"),
