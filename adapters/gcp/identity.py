@@ -6,7 +6,12 @@ auditlog/rest/Shared.Types/AuditLog, AuthenticationInfo and ServiceAccountDelega
 `serviceAccountKeyName` is "the name of the service account key used to create or exchange
 credentials for authenticating the service account making the request"; `serviceAccountDelegationInfo`
 is the "identity delegation history of an authenticated service account", "sorted based on the
-original ordering of the identity delegation events". Values are bounded; only what the entry states.
+original ordering of the identity delegation events": the account nearest the one the call was made
+as comes first, and the original caller last ("The last entry in the chain should reveal the true end
+user's identity", https://docs.glean.com/security/cloud-prem/gcp/elevated-access, whose sample entry
+lists the intermediate service account, then the engineer). The chain is shown the other way round,
+the way it was walked: the original caller first, the account the call was made as last. Values are
+bounded; only what the entry states.
 """
 
 from __future__ import annotations
@@ -31,8 +36,9 @@ def identity_findings(authentication: Mapping[str, Any]) -> tuple[Found, ...]:
     chain = [hop for hop in hops if hop]
     principal = _text(authentication.get("principalEmail")) or _text(authentication.get("principalSubject"))
     if chain:
-        # The delegates in the order they delegated, then the account the call was made as.
-        value = " -> ".join([*chain, principal] if principal and principal not in chain else chain)
+        # The original caller first (the entry lists it last), then each account it went through.
+        walked = [*reversed(chain), principal] if principal and principal not in chain else list(reversed(chain))
+        value = " -> ".join(walked)
         found.append(("impersonation_chain", value[: _MAX * 2], "the entry's serviceAccountDelegationInfo"))
     return tuple(found)
 
