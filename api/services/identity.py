@@ -24,7 +24,6 @@ _CT_IDENTITY: Final = (
 )
 _AWS_SESSION_POLICY: Final = "https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies.html#policies_session"
 _AWS_ROOT: Final = "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_root-user.html"
-_AWS_SCP: Final = "https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html"
 _AWS_IDENTIFIERS: Final = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html"
 _AWS_CROSS_ACCOUNT: Final = (
     "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html"
@@ -40,9 +39,6 @@ _AWS_CONDITION_KEYS: Final = "https://docs.aws.amazon.com/IAM/latest/UserGuide/r
 _AWS_ACCESS_KEYS: Final = "https://docs.aws.amazon.com/STS/latest/APIReference/API_GetAccessKeyInfo.html"
 _AWS_IDENTITY_CENTER: Final = "https://docs.aws.amazon.com/singlesignon/latest/userguide/sso-info-in-cloudtrail.html"
 _GCP_IMPERSONATION: Final = "https://cloud.google.com/iam/docs/service-account-impersonation"
-_GCP_AUDIT_LOG: Final = (
-    "https://cloud.google.com/logging/docs/reference/audit/auditlog/rest/Shared.Types/AuditLog#authenticationinfo"
-)
 _GCP_PRINCIPALS: Final = "https://cloud.google.com/iam/docs/principal-identifiers"
 _GCP_SERVICE_AGENTS: Final = "https://cloud.google.com/iam/docs/service-agents"
 _GCP_DEFAULT_SA: Final = "https://cloud.google.com/compute/docs/access/service-accounts#default_service_account"
@@ -212,12 +208,12 @@ def _aws(known: Mapping[str, str | int]) -> list[Item]:
         items.append(
             _item(
                 "session_issuer",
-                "Role behind the session",
+                "Session issuer",
                 issuer,
                 "reported",
                 "the record's sessionContext.sessionIssuer",
-                "The policies that count are this role's (with its "
-                "path, which a session ARN leaves out), plus any session policy passed at AssumeRole.",
+                "The role (or user) whose policies the session acts with, plus any session policy passed when the "
+                "session was created; its ARN keeps the role's path, which a session ARN leaves out.",
                 _CT_IDENTITY,
             )
         )
@@ -277,6 +273,35 @@ def _aws(known: Mapping[str, str | int]) -> list[Item]:
     return items
 
 
+# The items a CloudTrail record states as they are: (fact, label, basis, why, reference). The AssumeRole
+# ones (session_name, external_id, session_tags) describe the session that was asked for.
+_AWS_RECORD: Final = (
+    ("mfa_authenticated", "MFA", "the record's sessionContext.attributes",
+     "A policy condition on aws:MultiFactorAuthPresent tests this: a statement that requires MFA does not allow "
+     "a session without it.", _AWS_CONDITION_KEYS),
+    ("source_identity", "Source identity", "the record's sourceIdentity",
+     "Set when the role was assumed and kept through role chaining; a policy can test it with aws:SourceIdentity.",
+     _AWS_SOURCE_IDENTITY),
+    ("federated_provider", "Federated through", "the record's federated identity provider",
+     "The session came from this identity provider: the role's trust policy decides which of its users may "
+     "assume the role, the role's policies what they may do.", _CT_IDENTITY),
+    ("invoked_by", "Made by a service", "the record's userIdentity.invokedBy",
+     "This AWS service made the request for the caller: a policy condition such as aws:ViaAWSService or "
+     "aws:CalledVia can treat it differently from a direct call.", _AWS_CONDITION_KEYS),
+    ("on_behalf_of", "On behalf of", "the record's userIdentity.onBehalfOf",
+     "The IAM Identity Center user the request was made for: look the user id up in the identity store.",
+     _AWS_IDENTITY_CENTER),
+    ("session_name", "Requested session name", "the AssumeRole request's roleSessionName",
+     "The session name this AssumeRole asked for; it becomes the last part of the session's ARN.", _AWS_ASSUME),
+    ("external_id", "External id", "the AssumeRole request's externalId",
+     "A trust policy with an sts:ExternalId condition denies AssumeRole unless this value matches the one it "
+     "requires.", _AWS_EXTERNAL_ID),
+    ("session_tags", "Session tags", "the AssumeRole request's tags",
+     "Session tags become aws:PrincipalTag values that can satisfy or fail a policy's conditions; passing them "
+     "needs sts:TagSession in the role's trust policy.", _AWS_SESSION_TAGS),
+)  # fmt: skip
+
+
 def _aws_record_items(known: Mapping[str, str | int], kind: str) -> list[Item]:
     """The items only a CloudTrail record gives: credentials, MFA, source identity, federation, AssumeRole's request."""
     items: list[Item] = []
@@ -286,158 +311,19 @@ def _aws_record_items(known: Mapping[str, str | int], kind: str) -> list[Item]:
             "An AKIA key is a long-term key of an IAM user or the root user; an ASIA key is temporary, from AWS "
             "STS, and belongs to a session."
         )
-        items.append(
-            _item(
-                "credential_type",
-                "Credentials",
-                credential,
-                "inferred",
-                "the access key id's prefix",
-                why,
-                _AWS_ACCESS_KEYS,
-            )
-        )
-    if mfa := known.get("mfa_authenticated"):
-        why = (
-            "A policy condition on aws:MultiFactorAuthPresent tests this: a statement that requires MFA does not "
-            "allow a session without it."
-        )
-        items.append(
-            _item(
-                "mfa_authenticated",
-                "MFA",
-                mfa,
-                "reported",
-                "the record's sessionContext.attributes",
-                why,
-                _AWS_CONDITION_KEYS,
-            )
-        )
-    if source := known.get("source_identity"):
-        why = (
-            "Set when the role was assumed and kept through role chaining; a policy can test it with "
-            "aws:SourceIdentity."
-        )
-        items.append(
-            _item(
-                "source_identity",
-                "Source identity",
-                source,
-                "reported",
-                "the record's sourceIdentity",
-                why,
-                _AWS_SOURCE_IDENTITY,
-            )
-        )
-    if provider := known.get("federated_provider"):
-        why = (
-            "The session came from this identity provider: the role's trust policy decides which of its users "
-            "may assume the role, the role's policies what they may do."
-        )
-        items.append(
-            _item(
-                "federated_provider",
-                "Federated through",
-                provider,
-                "reported",
-                "the record's federated identity provider",
-                why,
-                _CT_IDENTITY,
-            )
-        )
-    if invoked := known.get("invoked_by"):
-        why = (
-            "This AWS service made the request for the caller: a policy condition such as aws:ViaAWSService or "
-            "aws:CalledVia can treat it differently from a direct call."
-        )
-        items.append(
-            _item(
-                "invoked_by",
-                "Made by a service",
-                invoked,
-                "reported",
-                "the record's userIdentity.invokedBy",
-                why,
-                _AWS_CONDITION_KEYS,
-            )
-        )
-    if user := known.get("on_behalf_of"):
-        why = "The IAM Identity Center user the request was made for: look the user id up in the identity store."
-        items.append(
-            _item(
-                "on_behalf_of",
-                "On behalf of",
-                user,
-                "reported",
-                "the record's userIdentity.onBehalfOf",
-                why,
-                _AWS_IDENTITY_CENTER,
-            )
-        )
-    assuming = str(known.get("action", "")).startswith("sts:AssumeRole") or str(known.get("operation", "")) in (
-        "AssumeRole",
-    )
+        basis = "the access key id's prefix"
+        items.append(_item("credential_type", "Credentials", credential, "inferred", basis, why, _AWS_ACCESS_KEYS))
+    assuming = str(known.get("action", "")).startswith("sts:AssumeRole") or known.get("operation") == "AssumeRole"
     if assuming and kind == "role_session":
         why = (
             "A role session assuming another role is role chaining: the target role's trust policy must allow "
             "this session's role, and the new session lasts at most one hour."
         )
-        items.append(
-            _item(
-                "role_chaining",
-                "Role chaining",
-                "yes",
-                "inferred",
-                "an assumed-role session calling AssumeRole",
-                why,
-                _AWS_ROLE_CHAINING,
-            )
-        )
-    if name := known.get("session_name"):
-        why = "The session name this AssumeRole asked for; it becomes the last part of the session's ARN."
-        items.append(
-            _item(
-                "session_name",
-                "Requested session name",
-                name,
-                "reported",
-                "the AssumeRole request's roleSessionName",
-                why,
-                _AWS_ASSUME,
-            )
-        )
-    if external := known.get("external_id"):
-        why = (
-            "A trust policy with an sts:ExternalId condition denies AssumeRole unless this value matches the one "
-            "it requires."
-        )
-        items.append(
-            _item(
-                "external_id",
-                "External id",
-                external,
-                "reported",
-                "the AssumeRole request's externalId",
-                why,
-                _AWS_EXTERNAL_ID,
-            )
-        )
-    if tags := known.get("session_tags"):
-        why = (
-            "Session tags become aws:PrincipalTag values that can satisfy or fail a policy's conditions; passing "
-            "them needs sts:TagSession in the role's trust policy."
-        )
-        items.append(
-            _item(
-                "session_tags",
-                "Session tags",
-                tags,
-                "reported",
-                "the AssumeRole request's tags",
-                why,
-                _AWS_SESSION_TAGS,
-            )
-        )
+        basis = "an assumed-role session calling AssumeRole"
+        items.append(_item("role_chaining", "Role chaining", "yes", "inferred", basis, why, _AWS_ROLE_CHAINING))
+    for key, label, basis, why, reference in _AWS_RECORD:
+        if value := known.get(key):
+            items.append(_item(key, label, value, "reported", basis, why, reference))
     return items
 
 

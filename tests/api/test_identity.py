@@ -152,4 +152,4 @@ def test_the_markdown_keeps_each_value_inside_its_code_span() -> None:
     assert blocks == ["aws sts get-caller-identity"]
     text = render_text(response, Style(False))
     assert text.index("Who made the call") < text.index("Policy evaluation") < text.index("Likely causes")
-    assert "Role behind the session  arn:aws:iam::111111111111:role/JohnRole1  (reported)" in text
+    assert "Session issuer          arn:aws:iam::111111111111:role/JohnRole1  (reported)" in text
