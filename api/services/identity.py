@@ -290,7 +290,7 @@ _AWS_RECORD: Final = (
      "aws:CalledVia can treat it differently from a direct call.", _AWS_CONDITION_KEYS),
     ("on_behalf_of", "On behalf of", "the record's userIdentity.onBehalfOf",
      "The IAM Identity Center user the request was made for: look the user id up in the identity store.",
-     _AWS_IDENTITY_CENTER),
+     _CT_IDENTITY),
     ("session_name", "Requested session name", "the AssumeRole request's roleSessionName",
      "The session name this AssumeRole asked for; it becomes the last part of the session's ARN.", _AWS_ASSUME),
     ("external_id", "External id", "the AssumeRole request's externalId",
