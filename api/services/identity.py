@@ -37,7 +37,6 @@ _AWS_SOURCE_IDENTITY: Final = (
 )
 _AWS_CONDITION_KEYS: Final = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html"
 _AWS_ACCESS_KEYS: Final = "https://docs.aws.amazon.com/STS/latest/APIReference/API_GetAccessKeyInfo.html"
-_AWS_IDENTITY_CENTER: Final = "https://docs.aws.amazon.com/singlesignon/latest/userguide/sso-info-in-cloudtrail.html"
 _GCP_IMPERSONATION: Final = "https://cloud.google.com/iam/docs/service-account-impersonation"
 _GCP_PRINCIPALS: Final = "https://cloud.google.com/iam/docs/principal-identifiers"
 _GCP_SERVICE_AGENTS: Final = "https://cloud.google.com/iam/docs/service-agents"
