@@ -213,6 +213,27 @@ def derived_facts(facts: Mapping[str, str | int]) -> dict[str, str]:
     return {key: value for key, value in derived.items() if key not in facts}
 
 
+def gcp_service_account_kind(email: str) -> str | None:
+    """Name a Google-made service account by its email: compute_default, app_engine_default or service_agent.
+
+    The same rules as a resource's service account below: PROJECT_NUMBER-compute@developer.gserviceaccount.com
+    (Compute Engine default), PROJECT_ID@appspot.gserviceaccount.com (App Engine default), and Google-managed
+    service agents (service-PROJECT_NUMBER@gcp-sa-NAME.iam..., PROJECT_NUMBER@cloudservices...). None for a
+    user-managed account (NAME@PROJECT_ID.iam.gserviceaccount.com) or anything else.
+    """
+    match = _SA_EMAIL.match(email)
+    if match is None:
+        return None
+    local, domain = match.groups()
+    if domain == "developer" and local.endswith("-compute"):
+        return "compute_default"
+    if domain == "appspot":
+        return "app_engine_default"
+    if domain.startswith("gcp-sa-") or domain == "cloudservices" or _SERVICE_AGENT_LOCAL.match(local):
+        return "service_agent"
+    return None
+
+
 def _kubernetes_derived(facts: Mapping[str, str | int], principal: str, resource: str) -> dict[str, str]:
     """The RBAC subject and rule a Kubernetes denial needs: kubectl's flags take them in these shapes."""
     derived: dict[str, str] = {}

@@ -126,7 +126,10 @@ def create_mcp_server(get_state: Callable[[], ServiceState], version: str = "") 
             "policy ARN, ...), `findings` (each with whether the text stated it or it was inferred) and "
             "`guidance`: what it means, likely causes, diagnosis/fix/verify steps with shell commands already "
             "filled in from the facts (a fact the text did not state shows as <name> and is listed in "
-            "`missing_facts`), and where it applies a least-privilege IAM statement or the smallest GCP role."
+            "`missing_facts`), `trace` (the policy layers in evaluation order, the one that said no marked), "
+            "`identity` (who really made the call: the role behind a session, an impersonation chain, session "
+            "tags, MFA, each with why it matters) and where it applies a least-privilege IAM statement or the "
+            "smallest GCP role."
         ),
         annotations=_READ_ONLY,
     )

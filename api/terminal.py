@@ -81,6 +81,7 @@ def render_text(response: dict[str, Any], style: Style) -> str:
     confidence = float(response.get("confidence") or 0)
     guidance = response.get("guidance") or {}
     lines += _card(build(response), style)
+    lines += _identity((response.get("guidance") or {}).get("identity"), style)
     lines += _trace((response.get("guidance") or {}).get("trace") or [], str(provider), style)
     if reason:
         title = guidance.get("title", reason)
@@ -117,6 +118,26 @@ def render_text(response: dict[str, Any], style: Style) -> str:
 
 
 _TRACE_MARKS: Final = {"denied": "SAID NO", "passed": "did not", "unknown": "not shown"}
+
+
+def _identity(section: dict[str, Any] | None, style: Style) -> list[str]:
+    """The identity context: one line an item (label, value, evidence), the why wrapped under it, then the
+    command that shows who the local credentials are."""
+    items = (section or {}).get("items") or []
+    if not items:
+        return []
+    lines = [style.bold("Who made the call")]
+    width = max(len(str(item.get("label", ""))) for item in items)
+    for item in items:
+        label = str(item.get("label", "")).ljust(width)
+        lines.append(f"  {style.bold(label)}  {item.get('value', '')}  " + style.dim(f"({item.get('evidence', '')})"))
+        lines += textwrap.wrap(
+            str(item.get("why", "")), 84, initial_indent=" " * (width + 4), subsequent_indent=" " * (width + 4)
+        )
+    if section and section.get("command"):
+        note = textwrap.wrap(str(section.get("command_note", "")), 86, initial_indent="  ", subsequent_indent="  ")
+        lines += [*(style.dim(line) for line in note), f"      {section['command']}"]
+    return [*lines, ""]
 
 
 def _trace(layers: list[dict[str, Any]], provider: str, style: Style) -> list[str]:
@@ -184,7 +205,12 @@ def render_markdown(response: dict[str, Any]) -> str:
     """Return the diagnosis as Markdown for a ticket: the verdict card, the facts, then the playbook."""
     response = printable(response)
     reason = response.get("reason")
-    card = [*_md_card(build(response)), *_md_trace((response.get("guidance") or {}).get("trace") or [])]
+    guidance_part = response.get("guidance") or {}
+    card = [
+        *_md_card(build(response)),
+        *_md_identity(guidance_part.get("identity")),
+        *_md_trace(guidance_part.get("trace") or []),
+    ]
     head = [*card, f"**{response.get('provider')}** · {response.get('category')} · `{reason}` "
             f"(confidence {float(response.get('confidence') or 0):.2f})", ""]  # fmt: skip
     facts = response.get("facts") or {}
@@ -198,6 +224,21 @@ def render_markdown(response: dict[str, Any]) -> str:
         note = md_text(str(response["note"])) if response.get("note") else "Not an access failure whydenied covers."
         return "\n".join([*head, note]) + "\n"
     return "\n".join(head) + "\n" + to_markdown(guidance)
+
+
+def _md_identity(section: dict[str, Any] | None) -> list[str]:
+    """The identity context in Markdown: a list, each value (the paste's) a code span no backtick can close;
+    the label, evidence and why are api/services/identity.py's words. Then the command, fenced."""
+    items = (section or {}).get("items") or []
+    if not items:
+        return []
+    lines = ["## Who made the call", ""]
+    for item in items:
+        value = md_code(str(item.get("value", ""))[:300])
+        lines.append(f"- **{item.get('label', '')}:** {value} ({item.get('evidence', '')}). {item.get('why', '')}")
+    if section and section.get("command"):
+        lines += ["", str(section.get("command_note", "")), *md_fenced(str(section["command"]))]
+    return [*lines, ""]
 
 
 def _md_trace(layers: list[dict[str, Any]]) -> list[str]:

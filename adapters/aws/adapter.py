@@ -42,7 +42,8 @@ from adapters.aws.codes import (
     STS_REGION_DISABLED,
 )
 from adapters.aws.grammar import POLICY_TYPE_OF, Denial, read_denial
-from adapters.aws.surface import Envelope, read_envelope
+from adapters.aws.identity import identity_findings
+from adapters.aws.surface import Envelope, denied_record, read_envelope
 from adapters.base import _CONTROL_CHARACTERS, Category, Diagnosis, Evidence, FindingsBuilder, Payload
 from adapters.http.status import status_in_text
 from adapters.markers import MarkerSet
@@ -469,6 +470,11 @@ def _add_facts(found: FindingsBuilder, payload: Payload, envelope: Envelope, den
     if status is None and (in_text := status_in_text(payload.flat)) is not None:
         status = in_text[0]
     found.add("status_code", status, said, "the HTTP status")
+    # Who really made the call: a CloudTrail record names the identity type, the role behind a
+    # session, MFA, source identity and what an AssumeRole asked for (adapters/aws/identity.py).
+    if payload.data is not None and (record := denied_record(payload.data)) is not None:
+        for key, value, evidence, basis in identity_findings(record):
+            found.add(key, value, evidence, basis)
 
 
 def _not_access_note(envelope: Envelope) -> str:

@@ -281,6 +281,8 @@ def _add_facts(
     if (constraint := _CONSTRAINT.search(text)) is not None:
         found.add("constraint", constraint.group(1), said, "the constraint the message names")
     found.add("request_id", error.request_id, said, error.basis)
+    for key, value, basis in error.identity:  # who really made the call (adapters/gcp/identity.py)
+        found.add(key, value, said, basis)
 
 
 def _not_access_note(error: GoogleError) -> str:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from adapters.gcp.codes import ERROR_REASONS, LEGACY_REASONS, STATUS_NAMES
+from adapters.gcp.identity import identity_findings
 
 _MAX_NODES: Final = 600
 _CANONICAL: Final = frozenset(STATUS_NAMES.values())
@@ -85,6 +86,7 @@ class GoogleError:
     operation: str | None = None
     service: str | None = None
     request_id: str | None = None
+    identity: tuple[tuple[str, str, str], ...] = ()  # audit log: key name, impersonation chain (gcp/identity.py)
     basis: str = "the error text"
 
 
@@ -116,6 +118,7 @@ def read_google_error(text: str, data: Any) -> GoogleError | None:
             )
         },
         metadata={**printed.metadata, **structured.metadata},
+        identity=structured.identity,
         basis=structured.basis,
     )
 
@@ -203,6 +206,7 @@ def _from_audit_log(data: Any) -> GoogleError | None:
             resource=_text(first.get("resource")) or _text(payload.get("resourceName")),
             operation=_text(payload.get("methodName")),
             service=_text(payload.get("serviceName")),
+            identity=identity_findings(authn),
             basis="the Cloud Audit Log entry",
         )
     return None

@@ -14,6 +14,7 @@ from api.catalog import Catalog
 from api.grants import gcp_binding
 from api.render import compiled_template
 from api.schemas import DiagnoseRequest, DiagnoseResponse, FindingResponse
+from api.services.identity import identity
 from api.services.least_privilege import IMPLICIT_DENY_PREFIX, IamActionIndex
 from api.services.trace import trace
 
@@ -88,6 +89,8 @@ def diagnose_request(
         guidance["role_suggestion"] = roles
     if guidance is not None and (layers := trace(reason, {**derived, **facts}, catalog)) is not None:
         guidance["trace"] = layers  # the provider's evaluation order, the layer that said no marked
+    if guidance is not None and (caller := identity(diagnosis.provider, {**derived, **facts})) is not None:
+        guidance["identity"] = caller  # who really made the call, and why each part matters here
     action, resource = facts.get("action"), facts.get("resource")
     implicit_deny = reason is not None and reason.startswith(IMPLICIT_DENY_PREFIX)
     if guidance is not None and iam_index is not None and implicit_deny and isinstance(action, str):

@@ -137,6 +137,21 @@ def render_case(case: Case, catalog: Catalog) -> Iterator[Rendered]:
                 derived=derived,
                 text=f"trace: {layer.get('name', '')}",
             )
+    # The identity section's command: the read-only one that names the local caller.
+    caller = guidance.get("identity") or {}
+    if caller.get("command") and caller["command"] not in shown:
+        yield Rendered(
+            source=case.source,
+            entry=entry,
+            section="identity",
+            index=0,
+            command=caller["command"],
+            changes=False,  # it only reads who the credentials are
+            missing=(),
+            facts=facts,
+            derived=derived,
+            text="identity: who your credentials are",
+        )
 
 
 @cache

@@ -268,3 +268,26 @@ def test_browser_a_non_html_answer_shows_a_sentence_not_json(page: Any) -> None:
     alert.wait_for()
     assert alert.inner_text() == "The server could not answer (HTTP 502). Try again in a moment."
     assert "bad gateway" not in page.locator("#result").inner_text()
+
+
+def test_browser_identity_section_fits_a_phone_and_reads(browser: Any, live_server: str) -> None:
+    """Who made the call, under the card: a long key name wraps at 390 px, and the text meets AA contrast."""
+    import json
+
+    from tests.adapters.test_identity_facts import GCP_KEY_DENIED  # panther-analysis' real audit-log entry
+
+    context = browser.new_context(base_url=live_server, viewport={"width": 390, "height": 900})
+    page = context.new_page()
+    page.goto("/")
+    page.get_by_label("Error").fill(json.dumps(GCP_KEY_DENIED))
+    page.get_by_role("button", name="Diagnose").click()
+    page.wait_for_selector("#result section.identity")
+    section = page.locator("#result section.identity")
+    labels = section.locator("dt").all_inner_texts()
+    assert labels[:2] == ["Caller", "Key used"]
+    assert "keys/a0064fe0ef82b9e256b8b093d927ee842a19da34" in section.locator("dd").nth(1).inner_text()
+    assert page.evaluate(OVERFLOW_JS) == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page.evaluate(CONTRAST_JS, section.element_handle()) == []
+    screenshot(page, "identity-gcp-key-390")
+    context.close()
