@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from adapters.lazyre import LazyPattern, lazy_compile
+from adapters.lazyre import LONG_TEXT, LazyPattern, characters, lazy_compile
 
 _META: Final = frozenset(".^$*+?{}[]|()")
 
@@ -26,11 +26,16 @@ class MarkerSet:
             literal = _as_literal(branch)
             (literals.append(literal) if literal is not None else rest.append(branch))
         self.literals: tuple[str, ...] = tuple(literals)
+        self.needs = tuple(frozenset(literal) for literal in literals)
         self.rest = lazy_compile("|".join(rest), pattern.flags) if rest else None
 
     def found(self, text: str) -> bool:
         """Tell whether any marker occurs in the text."""
-        if any(literal in text for literal in self.literals):
+        if len(text) >= LONG_TEXT:  # only the literals whose characters all occur in the text are looked for
+            chars = characters(text)
+            if any(need <= chars and lit in text for need, lit in zip(self.needs, self.literals, strict=True)):
+                return True
+        elif any(literal in text for literal in self.literals):
             return True
         return self.rest is not None and self.rest.search(text) is not None
 

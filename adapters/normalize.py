@@ -244,6 +244,8 @@ def _headers_in_text(text: str) -> dict[str, str]:
     after an HTTP status line (curl -i, a pasted raw response), up to the blank line.
     """
     headers: dict[str, str] = {}
+    if "HTTP/" not in text and "<" not in text:
+        return headers  # no status line and no `<` line: nothing below could be read (a 64 KiB log: many lines)
     in_block = False
     last: str | None = None
     for line in text.split("\n"):
