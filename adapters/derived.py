@@ -10,26 +10,26 @@ an IAM user). Pure string work, every pattern anchored and bounded.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Final
 
 from adapters.azure.derive import azure_derived
+from adapters.lazyre import LazyPattern, lazy_compile
 
 # arn:aws:sts::123456789012:assumed-role/Deploy/session-name
-_ASSUMED_ROLE = re.compile(r"^arn:(aws[a-z-]{0,10}):sts::(\d{12}):assumed-role/([\w+=,.@-]{1,64})/[^\s]{1,128}$")
+_ASSUMED_ROLE = lazy_compile(r"^arn:(aws[a-z-]{0,10}):sts::(\d{12}):assumed-role/([\w+=,.@-]{1,64})/[^\s]{1,128}$")
 # arn:aws:iam::123456789012:role/path/to/Name, arn:aws:iam::123456789012:user/Name
-_IAM_ENTITY = re.compile(r"^arn:aws[a-z-]{0,10}:iam::\d{12}:(role|user)/(?:[\w+=,.@/-]{0,512}/)?([\w+=,.@-]{1,128})$")
-_ROOT = re.compile(r"^arn:aws[a-z-]{0,10}:iam::\d{12}:root$")
-_FEDERATED = re.compile(r"^arn:aws[a-z-]{0,10}:sts::\d{12}:federated-user/[\w+=,.@-]{1,64}$")
-_SERVICE_PRINCIPAL = re.compile(r"^[a-z0-9-]{1,64}(?:\.[a-z0-9-]{1,64}){0,3}\.amazonaws\.com$")
+_IAM_ENTITY = lazy_compile(r"^arn:aws[a-z-]{0,10}:iam::\d{12}:(role|user)/(?:[\w+=,.@/-]{0,512}/)?([\w+=,.@-]{1,128})$")
+_ROOT = lazy_compile(r"^arn:aws[a-z-]{0,10}:iam::\d{12}:root$")
+_FEDERATED = lazy_compile(r"^arn:aws[a-z-]{0,10}:sts::\d{12}:federated-user/[\w+=,.@-]{1,64}$")
+_SERVICE_PRINCIPAL = lazy_compile(r"^[a-z0-9-]{1,64}(?:\.[a-z0-9-]{1,64}){0,3}\.amazonaws\.com$")
 # arn:partition:service:region:account:resource (the resource may hold ':' and '/')
-_ARN = re.compile(r"^arn:(aws[a-z-]{0,10}):([a-z0-9-]{1,32}):([a-z0-9-]{0,32}):(\d{12})?:(\S{1,1024})$")
+_ARN = lazy_compile(r"^arn:(aws[a-z-]{0,10}):([a-z0-9-]{1,32}):([a-z0-9-]{0,32}):(\d{12})?:(\S{1,1024})$")
 
 # "user:jane@example.com", "serviceAccount:ci@p.iam.gserviceaccount.com", or a bare email
-_MEMBER = re.compile(r"^(?:(user|serviceAccount|group|domain):)?([^\s:@]{1,128}@[A-Za-z0-9.-]{1,253})$")
+_MEMBER = lazy_compile(r"^(?:(user|serviceAccount|group|domain):)?([^\s:@]{1,128}@[A-Za-z0-9.-]{1,253})$")
 # serviceAccount:my-project.svc.id.goog[namespace/ksa], principal://iam.googleapis.com/.../workloadIdentityPools/...
-_WORKLOAD = re.compile(
+_WORKLOAD = lazy_compile(
     r"^(?:serviceAccount:[a-z0-9.-]{1,128}\.svc\.id\.goog\[\S{1,256}\]|principal(?:Set)?://\S{1,1024})$"
 )
 # Cloud Storage permissions checked on the project, not on a bucket
@@ -37,28 +37,28 @@ _GCS_PROJECT_PERMISSIONS: Final = frozenset(
     {"storage.buckets.create", "storage.buckets.list", "storage.hmacKeys.create"}
 )
 # GCS: "my-bucket", "my-bucket/path/obj", "projects/_/buckets/my-bucket/objects/o", "gs://my-bucket/o"
-_GCS_BUCKET = re.compile(r"^(?:gs://|projects/_/buckets/)?([a-z0-9](?:[a-z0-9._-]{0,220}[a-z0-9])?)(/.*)?$")
+_GCS_BUCKET = lazy_compile(r"^(?:gs://|projects/_/buckets/)?([a-z0-9](?:[a-z0-9._-]{0,220}[a-z0-9])?)(/.*)?$")
 # a relative name "projects/p/topics/t", possibly behind "//service.googleapis.com/"
-_FULL_NAME = re.compile(r"^//([a-z0-9.-]{1,128}\.googleapis\.com)/(\S{1,1024})$")
-_RELATIVE_NAME = re.compile(r"^(?:projects|organizations|folders|billingAccounts)/[^\s]{1,1024}$")
+_FULL_NAME = lazy_compile(r"^//([a-z0-9.-]{1,128}\.googleapis\.com)/(\S{1,1024})$")
+_RELATIVE_NAME = lazy_compile(r"^(?:projects|organizations|folders|billingAccounts)/[^\s]{1,1024}$")
 # a service account named by its email alone (gcloud: "... act as service account x@p.iam.gserviceaccount.com")
 # Which part names the project differs by kind: NAME@PROJECT_ID.iam.gserviceaccount.com (user-managed),
 # PROJECT_ID@appspot.gserviceaccount.com (App Engine default: the local part is the project id), and
 # PROJECT_NUMBER-compute@developer.gserviceaccount.com (Compute default: a number, not a project id).
-_SERVICE_AGENT_LOCAL = re.compile(r"^(?:service-)?[0-9]{1,20}$")  # service-PROJECT_NUMBER, PROJECT_NUMBER
-_SA_EMAIL = re.compile(r"^([a-z0-9-]{1,100})@([a-z0-9-]{1,64}\.iam|[a-z0-9-]{1,64})\.gserviceaccount\.com$")
+_SERVICE_AGENT_LOCAL = lazy_compile(r"^(?:service-)?[0-9]{1,20}$")  # service-PROJECT_NUMBER, PROJECT_NUMBER
+_SA_EMAIL = lazy_compile(r"^([a-z0-9-]{1,100})@([a-z0-9-]{1,64}\.iam|[a-z0-9-]{1,64})\.gserviceaccount\.com$")
 # Kubernetes: system:serviceaccount:NAMESPACE:NAME, and the verbs RBAC rules take
-_K8S_SERVICE_ACCOUNT = re.compile(r"^system:serviceaccount:([a-z0-9][a-z0-9.-]{0,252}):([a-z0-9][a-z0-9.-]{0,252})$")
+_K8S_SERVICE_ACCOUNT = lazy_compile(r"^system:serviceaccount:([a-z0-9][a-z0-9.-]{0,252}):([a-z0-9][a-z0-9.-]{0,252})$")
 _K8S_VERBS: Final = frozenset(
     {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection", "impersonate", "bind",
      "escalate", "use", "approve", "sign", "attest", "proxy", "*"}
 )  # fmt: skip
 # pods, deployments.apps, pods/exec, deployments.apps/scale (kubectl's resource.group/subresource)
-_K8S_RESOURCE = re.compile(r"^([a-z0-9*][a-z0-9.*-]{0,252})(?:/([a-z]{1,40}))?$")
-_K8S_NAME_UNSAFE = re.compile(r"[^a-z0-9.-]+")
+_K8S_RESOURCE = lazy_compile(r"^([a-z0-9*][a-z0-9.*-]{0,252})(?:/([a-z]{1,40}))?$")
+_K8S_NAME_UNSAFE = lazy_compile(r"[^a-z0-9.-]+")
 # IAM policy names: [\w+=,.@-]{1,128}; an action like s3:GetObject becomes allow-s3-GetObject
-_POLICY_NAME_UNSAFE = re.compile(r"[^\w+=,.@-]")
-_WORDS = re.compile(r"[A-Za-z0-9]{1,64}")
+_POLICY_NAME_UNSAFE = lazy_compile(r"[^\w+=,.@-]")
+_WORDS = lazy_compile(r"[A-Za-z0-9]{1,64}")
 
 PRINCIPAL_KINDS: Final = frozenset(
     {
@@ -72,8 +72,8 @@ PRINCIPAL_KINDS: Final = frozenset(
 )  # fmt: skip
 
 # GCP relative-name shapes: (pattern, resource type, names the groups give)
-_GCP_SHAPES: Final[tuple[tuple[re.Pattern[str], str, tuple[str, ...]], ...]] = tuple(
-    (re.compile(pattern), kind, names)
+_GCP_SHAPES: Final[tuple[tuple[LazyPattern, str, tuple[str, ...]], ...]] = tuple(
+    (lazy_compile(pattern), kind, names)
     for pattern, kind, names in (
         (r"^projects/_/buckets/([^/\s]{1,222})/objects/(\S{1,1024})$", "gcs_object", ("bucket", "object_name")),
         (r"^projects/_/buckets/([^/\s]{1,222})$", "gcs_bucket", ("bucket",)),
@@ -131,6 +131,8 @@ _GCP_SHAPES: Final[tuple[tuple[re.Pattern[str], str, tuple[str, ...]], ...]] = t
         (r"^billingAccounts/([A-F0-9-]{1,32})$", "billing_account", ("billing_account",)),
     )
 )
+
+_GCP_SHAPE_STARTS: Final = ("projects/", "folders/", "organizations/", "billingAccounts/")
 
 # The API host of a GCP resource type, for its full resource name (Policy Troubleshooter takes those).
 _SERVICE_OF_TYPE: Final = {
@@ -358,7 +360,8 @@ def _gcp_derived(facts: Mapping[str, str | int], principal: str, resource: str) 
         derived["full_resource_name"] = resource
     elif _RELATIVE_NAME.match(resource) and service.endswith(".googleapis.com"):
         derived["full_resource_name"] = f"//{service}/{resource}"
-    for pattern, kind, names in _GCP_SHAPES:
+    # Every shape starts with one of these: other names (an AWS ARN, a Kubernetes path) skip the table.
+    for pattern, kind, names in _GCP_SHAPES if name.startswith(_GCP_SHAPE_STARTS) else ():
         if shape := pattern.match(name):
             derived.update(zip(names, shape.groups(), strict=True))
             if kind:

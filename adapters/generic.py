@@ -29,6 +29,7 @@ from dataclasses import dataclass, replace
 from typing import Final, Literal
 
 from adapters.base import Diagnosis, Finding, Payload
+from adapters.lazyre import LazyPattern, lazy_compile
 
 Kind = Literal["missing", "invalid", "expired", "denied", "scope"]
 
@@ -97,10 +98,10 @@ class ProviderClue:
 
 # (provider, pattern, what it is). Order: the most specific signs first (SDK class names and
 # ARNs name the provider outright; a host could be a proxy or a package mirror on that cloud).
-_CLUES: Final[tuple[tuple[str, re.Pattern[str], str], ...]] = (
+_CLUES: Final[tuple[tuple[str, LazyPattern, str], ...]] = (
     (
         "aws",
-        re.compile(
+        lazy_compile(
             r"botocore\.exceptions|boto3\.|aws-sdk|@aws-sdk/|software\.amazon\.awssdk|com\.amazonaws\."
             r"|github\.com/aws/aws-sdk-go|amazon\.runtime\.|aws::[a-z0-9]{1,30}::errors"
         ),
@@ -108,7 +109,7 @@ _CLUES: Final[tuple[tuple[str, re.Pattern[str], str], ...]] = (
     ),
     (
         "gcp",
-        re.compile(
+        lazy_compile(
             r"google\.api_core|google\.auth\.exceptions|googleapiclient\.errors|com\.google\.cloud\."
             r"|@google-cloud/|cloud\.google\.com/go|google\.cloud\.[a-z_]{1,30}|google::cloud::"
         ),
@@ -116,7 +117,7 @@ _CLUES: Final[tuple[tuple[str, re.Pattern[str], str], ...]] = (
     ),
     (
         "azure",
-        re.compile(
+        lazy_compile(
             r"azure\.requestfailedexception|azure\.core\.exceptions|azure\.identity|com\.azure\.|@azure/"
             r"|microsoft\.azure\.|github\.com/azure/azure-sdk-for-go|msal[a-z]{0,20}exception"
         ),
@@ -124,26 +125,26 @@ _CLUES: Final[tuple[tuple[str, re.Pattern[str], str], ...]] = (
     ),
     (
         "kubernetes",
-        re.compile(r"k8s\.io/client-go|k8s\.io/apimachinery|io\.kubernetes\.client|kubernetes\.client\.exceptions"),
+        lazy_compile(r"k8s\.io/client-go|k8s\.io/apimachinery|io\.kubernetes\.client|kubernetes\.client\.exceptions"),
         "a Kubernetes client class name",
     ),
-    ("aws", re.compile(r"\barn:aws(?:-cn|-us-gov)?:[a-z0-9-]{1,40}:"), "an AWS ARN"),
-    ("aws", re.compile(r"\.amazonaws\.com(?:\.cn)?\b"), "an amazonaws.com host"),
+    ("aws", lazy_compile(r"\barn:aws(?:-cn|-us-gov)?:[a-z0-9-]{1,40}:"), "an AWS ARN"),
+    ("aws", lazy_compile(r"\.amazonaws\.com(?:\.cn)?\b"), "an amazonaws.com host"),
     (
         "gcp",
-        re.compile(r"\.googleapis\.com\b|\bprojects/[a-z][a-z0-9-]{4,28}[a-z0-9]/"),
+        lazy_compile(r"\.googleapis\.com\b|\bprojects/[a-z][a-z0-9-]{4,28}[a-z0-9]/"),
         "a googleapis.com host or a projects/ resource name",
     ),
     (
         "azure",
-        re.compile(
+        lazy_compile(
             r"\.(?:azure\.com|windows\.net|azurecr\.io|azurewebsites\.net|azure-api\.net)\b"
             r"|login\.microsoftonline\.com|graph\.microsoft\.com"
             r"|/subscriptions/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/"
         ),
         "an Azure host or subscription resource id",
     ),
-    ("kubernetes", re.compile(r"\.svc\.cluster\.local\b"), "a cluster-local service host"),
+    ("kubernetes", lazy_compile(r"\.svc\.cluster\.local\b"), "a cluster-local service host"),
 )
 
 # Header names. Every x-amz-/x-goog- header is the cloud's own; x-ms- is also sent by SharePoint,
@@ -152,8 +153,8 @@ _AZURE_HEADERS: Final = (
     "x-ms-request-id|x-ms-error-code|x-ms-correlation-request-id|x-ms-routing-request-id"
     "|x-ms-version|x-ms-failure-cause|x-ms-ests-server|x-ms-client-request-id"
 )
-_HEADER_NAME = re.compile(rf"(?:x-amzn?-[a-z0-9-]{{2,40}}|x-goog-[a-z0-9-]{{2,40}}|(?:{_AZURE_HEADERS}))$")
-_HEADER_IN_TEXT = re.compile(rf"\b(x-amzn?-[a-z0-9-]{{2,40}}|x-goog-[a-z0-9-]{{2,40}}|{_AZURE_HEADERS}):")
+_HEADER_NAME = lazy_compile(rf"(?:x-amzn?-[a-z0-9-]{{2,40}}|x-goog-[a-z0-9-]{{2,40}}|(?:{_AZURE_HEADERS}))$")
+_HEADER_IN_TEXT = lazy_compile(rf"\b(x-amzn?-[a-z0-9-]{{2,40}}|x-goog-[a-z0-9-]{{2,40}}|{_AZURE_HEADERS}):")
 
 
 def infer_provider(payload: Payload) -> ProviderClue | None:
@@ -188,7 +189,7 @@ def _provider_of_header(name: str) -> str:
     return "aws" if name.startswith("x-amz") else "azure"
 
 
-_EXPIRY = re.compile(r"\bexpired\b|\bhas expired\b|\bexpiredtoken|token_expired|\bexpiry\b")
+_EXPIRY = lazy_compile(r"\bexpired\b|\bhas expired\b|\bexpiredtoken|token_expired|\bexpiry\b")
 
 
 def attribute_provider(diagnosis: Diagnosis, payload: Payload) -> Diagnosis:
@@ -220,12 +221,12 @@ def attribute_provider(diagnosis: Diagnosis, payload: Payload) -> Diagnosis:
 
 
 # Loose words, used only when no adapter recognised the payload at all.
-_LOOSE: Final[tuple[tuple[re.Pattern[str], Kind], ...]] = (
-    (re.compile(r"\b(?:token|credentials?|session|password|api key) (?:has |have )?expired\b"), "expired"),
-    (re.compile(r"\blogin failed\b|\bsign[ -]?in failed\b"), "invalid"),
-    (re.compile(r"\bunauthori[sz]ed\b|\bunauthenticated\b|\bnot logged in\b"), "missing"),
+_LOOSE: Final[tuple[tuple[LazyPattern, Kind], ...]] = (
+    (lazy_compile(r"\b(?:token|credentials?|session|password|api key) (?:has |have )?expired\b"), "expired"),
+    (lazy_compile(r"\blogin failed\b|\bsign[ -]?in failed\b"), "invalid"),
+    (lazy_compile(r"\bunauthori[sz]ed\b|\bunauthenticated\b|\bnot logged in\b"), "missing"),
     (
-        re.compile(
+        lazy_compile(
             r"\bdenied\b|\bnot authori[sz]ed\b|\bforbidden\b|\bno permission\b|\bnot permitted\b"
             r"|\bnot allowed to\b|\bpermission(?:s)? (?:required|missing)\b"
         ),

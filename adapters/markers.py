@@ -3,13 +3,14 @@
 Python's regex engine tries every branch of an alternation at every position; most provider
 markers are plain words, which `str.__contains__` finds in C at memchr speed. The leftover
 branches (those with real regex syntax) stay one compiled pattern. Same answers, a fraction of
-the cost; built once at import.
+the cost; split once at import (the leftover regex compiles on first use, adapters/lazyre.py).
 """
 
 from __future__ import annotations
 
-import re
 from typing import Final
+
+from adapters.lazyre import LONG_TEXT, LazyPattern, characters, lazy_compile
 
 _META: Final = frozenset(".^$*+?{}[]|()")
 
@@ -17,7 +18,7 @@ _META: Final = frozenset(".^$*+?{}[]|()")
 class MarkerSet:
     """Answers `search(text) is not None` for an alternation of markers, faster."""
 
-    def __init__(self, pattern: re.Pattern[str]) -> None:
+    def __init__(self, pattern: LazyPattern) -> None:
         self.pattern = pattern
         literals: list[str] = []
         rest: list[str] = []
@@ -25,11 +26,16 @@ class MarkerSet:
             literal = _as_literal(branch)
             (literals.append(literal) if literal is not None else rest.append(branch))
         self.literals: tuple[str, ...] = tuple(literals)
-        self.rest = re.compile("|".join(rest), pattern.flags) if rest else None
+        self.needs = tuple(frozenset(literal) for literal in literals)
+        self.rest = lazy_compile("|".join(rest), pattern.flags) if rest else None
 
     def found(self, text: str) -> bool:
         """Tell whether any marker occurs in the text."""
-        if any(literal in text for literal in self.literals):
+        if len(text) >= LONG_TEXT:  # only the literals whose characters all occur in the text are looked for
+            chars = characters(text)
+            if any(need <= chars and lit in text for need, lit in zip(self.needs, self.literals, strict=True)):
+                return True
+        elif any(literal in text for literal in self.literals):
             return True
         return self.rest is not None and self.rest.search(text) is not None
 

@@ -22,6 +22,7 @@ from defusedxml.ElementTree import ParseError
 from defusedxml.ElementTree import fromstring as safe_xml_fromstring
 
 from adapters.base import Payload
+from adapters.lazyre import lazy_compile
 from adapters.redact import is_secret_name, redact, redact_header, redact_json
 
 MAX_TEXT_CHARS: Final = 256 * 1024  # the API caps bodies lower; this bounds direct callers
@@ -33,18 +34,18 @@ WINDOW_TAIL: Final = 18 * 1024
 _MIN_WRAPPED_LINES: Final = 2  # with the same-prefix rule below, two cut lines are enough
 
 # "\x1b[31mError\x1b[0m" (colour), "\x1b]8;;url\x1b\\" (hyperlink): CSI and OSC sequences
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]{0,2048}(?:\x07|\x1b\\)")
+_ANSI = lazy_compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]{0,2048}(?:\x07|\x1b\\)")
 # "│ Error: creating IAM Role" and "╷" / "╵" (Terraform's diagnostic box)
-_GUTTER_LINE = re.compile(r"^[ \t]*│ ?(.*)$")
-_BOX_EDGE = re.compile(r"^[ \t]*[╷╵][ \t]*$")
+_GUTTER_LINE = lazy_compile(r"^[ \t]*│ ?(.*)$")
+_BOX_EDGE = lazy_compile(r"^[ \t]*[╷╵][ \t]*$")
 # "HTTP/1.1 401 Unauthorized", "< HTTP/2 403 ", "HTTP/1.1 403 Forbidden"
-_STATUS_LINE = re.compile(r"^[< \t]*HTTP/[0-9.]{1,3} ([1-5][0-9]{2})\b", re.MULTILINE)
+_STATUS_LINE = lazy_compile(r"^[< \t]*HTTP/[0-9.]{1,3} ([1-5][0-9]{2})\b", re.MULTILINE)
 # "< WWW-Authenticate: Bearer realm=...", "x-amz-request-id: 4442587FB7D0A2F9" (curl -v / -i)
-_HEADER_LINE = re.compile(r"^[<\s]{0,3}([A-Za-z][A-Za-z0-9-]{1,63}):[ \t]?(.{0,4096})$")
+_HEADER_LINE = lazy_compile(r"^[<\s]{0,3}([A-Za-z][A-Za-z0-9-]{1,63}):[ \t]?(.{0,4096})$")
 # The XML documents providers return: S3 <Error>, EC2 <Response>, Query <ErrorResponse>
-_XML_START = re.compile(r"<\?xml[^>]{0,200}\?>|<(Error|ErrorResponse|Response)(?:\s[^<>]{0,300})?>")
+_XML_START = lazy_compile(r"<\?xml[^>]{0,200}\?>|<(Error|ErrorResponse|Response)(?:\s[^<>]{0,300})?>")
 _MAX_XML_CANDIDATES: Final = 4
-_WS = re.compile(r"\s+")
+_WS = lazy_compile(r"\s+")
 
 
 def normalize(
@@ -243,6 +244,8 @@ def _headers_in_text(text: str) -> dict[str, str]:
     after an HTTP status line (curl -i, a pasted raw response), up to the blank line.
     """
     headers: dict[str, str] = {}
+    if "HTTP/" not in text and "<" not in text:
+        return headers  # no status line and no `<` line: nothing below could be read (a 64 KiB log: many lines)
     in_block = False
     last: str | None = None
     for line in text.split("\n"):

@@ -24,6 +24,8 @@ from bisect import bisect_right
 from collections.abc import Iterator
 from typing import Any, Final
 
+from adapters.lazyre import lazy_compile
+
 _R: Final = "[REDACTED]"
 
 # Labels whose value is a secret wherever it is written: `label=value`, `label: value`,
@@ -61,8 +63,8 @@ class _Kind:
         # A caseless pattern's literals are written in lower case and it runs on the lower-cased
         # text (several times faster than IGNORECASE); when lower-casing changed the text's length
         # (a few non-ASCII letters), it runs with IGNORECASE on the text itself.
-        self.folded = re.compile(regex) if caseless else None
-        self.pattern = re.compile(regex, re.IGNORECASE if caseless else 0)
+        self.folded = lazy_compile(regex) if caseless else None
+        self.pattern = lazy_compile(regex, re.IGNORECASE if caseless else 0)
 
 
 _KINDS: Final[tuple[_Kind, ...]] = (
@@ -228,15 +230,15 @@ _KINDS_BY_HINT: Final = tuple(
 
 # Escapes the text is also read through: JSON's \uXXXX and \/ \" \\ \n, URL percent-encoding,
 # HTML character references (`&amp;`, `&#x41;`, `&#65;`).
-_ESCAPE: Final = re.compile(
+_ESCAPE: Final = lazy_compile(
     r"\\u[0-9A-Fa-f]{4}|\\[\\/\"'nrtbf]|%[0-9A-Fa-f]{2}|&(?:#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});"
 )
 _SIMPLE_ESCAPES: Final = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f"}
 _DECODE_LEVELS: Final = 2  # a JSON string inside a JSON string is escaped twice
 # Base64 runs (standard or URL-safe); a run is taken whole (possessive), so each is tried once
 _BASE64_MIN: Final = 16
-_BASE64: Final = re.compile(r"[A-Za-z0-9+/_-]{16,8192}+={0,2}")
-_UNPRINTABLE: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_BASE64: Final = lazy_compile(r"[A-Za-z0-9+/_-]{16,8192}+={0,2}")
+_UNPRINTABLE: Final = lazy_compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 # Names of JSON/XML keys and headers (lower-case, without - and _) whose whole value is a secret.
 _SECRET_NAMES: Final = frozenset(
@@ -458,18 +460,25 @@ def _decode(text: str) -> tuple[str, _Map] | None:
     parts: list[str] = []
     mapping = _Map()
     last = length = 0
+    # Bound methods and a memo of decoded escapes: a 64 KiB paste can hold 30,000 escapes, most alike.
+    add_part, add_decoded, add_raw = parts.append, mapping.decoded.append, mapping.raw.append
+    add_decoded_len, add_raw_len = mapping.decoded_len.append, mapping.raw_len.append
+    memo: dict[str, str] = {}
     for match in _ESCAPE.finditer(text):
-        plain = text[last : match.start()]
-        parts.append(plain)
-        length += len(plain)
-        decoded = _unescape(match.group())
-        mapping.decoded.append(length)
-        mapping.raw.append(match.start())
-        mapping.decoded_len.append(len(decoded))
-        mapping.raw_len.append(match.end() - match.start())
-        parts.append(decoded)
+        start, end = match.span()
+        add_part(text[last:start])
+        length += start - last
+        escape = match.group()
+        decoded = memo.get(escape)
+        if decoded is None:
+            decoded = memo[escape] = _unescape(escape)
+        add_decoded(length)
+        add_raw(start)
+        add_decoded_len(len(decoded))
+        add_raw_len(end - start)
+        add_part(decoded)
         length += len(decoded)
-        last = match.end()
+        last = end
     if not mapping.raw:
         return None
     parts.append(text[last:])

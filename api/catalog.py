@@ -16,7 +16,6 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, Final
 
-import yaml
 from pydantic import ValidationError
 
 from adapters.derived import PRINCIPAL_KINDS
@@ -25,7 +24,7 @@ from api.entries import GuideEntry, PlaybookEntry, ReasonEntry, Step, entry_json
 from api.render import AnyEntry, CompiledEntry, placeholders_in
 from api.services.gcp_roles import ROLES_FILE, RoleTable, load_role_table
 from api.taxonomy import Taxonomy, load_taxonomy
-from api.yamldoc import parse_yaml
+from api.yamldoc import parse_yaml, yaml_error
 
 ENTRY_FOLDERS: Final = ("http", "aws", "gcp", "azure", "kubernetes", "guides", "playbooks")
 TAXONOMY_FILE: Final = "taxonomy.yaml"
@@ -170,7 +169,7 @@ def _entry_files(root: Traversable, issues: list[LintIssue]) -> Iterator[tuple[s
             path = f"{folder_name}/{item.name}"
             try:
                 yield path, parse_yaml(item.read_text(encoding="utf-8"))
-            except (yaml.YAMLError, UnicodeDecodeError) as exc:
+            except (yaml_error(), UnicodeDecodeError) as exc:
                 issues.append(LintIssue("WD001", path, f"not valid YAML: {exc}"))
 
 

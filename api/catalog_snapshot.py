@@ -17,7 +17,6 @@ import hashlib
 import os
 import pickle
 import sys
-import tempfile
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Final
@@ -99,6 +98,8 @@ def _read(path: Path, key: str) -> Catalog | None:
 
 def _write(directory: Path, path: Path, key: str, catalog: Catalog) -> None:
     """Write atomically (a reader never sees half a file); a read-only cache just means no snapshot."""
+    import tempfile  # here: only the first call after a change writes (tempfile pulls in random)
+
     try:
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(prefix=".tmp-", dir=directory)

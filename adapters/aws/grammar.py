@@ -17,65 +17,67 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
+from adapters.lazyre import lazy_compile
+
 # "User: arn:aws:sts::123456789012:assumed-role/R/s is not authorized to perform: s3:GetObject"
 # also "... perform s3:GetObject" (no colon) and "Principal [arn] is not allowed to execute [a]"
-_NOT_AUTHORIZED = re.compile(
+_NOT_AUTHORIZED = lazy_compile(
     r"(?:User|Principal|Identity): ?\[?([^\n\]]{1,512}?)\]? ?is not (?:authorized|allowed) to "
     r"(?:perform|execute):? ?\[?([A-Za-z0-9-]{1,64}:[A-Za-z0-9*-]{1,128}|null)\]?"
 )
 # Web identity / SAML, which name no principal: "Not authorized to perform sts:AssumeRoleWithWebIdentity"
-_NOT_AUTHORIZED_BARE = re.compile(
+_NOT_AUTHORIZED_BARE = lazy_compile(
     r"[Nn]ot authorized to perform:? (sts:AssumeRole(?:WithWebIdentity|WithSAML)?|sts:TagSession)\b"
 )
 # "on resource: arn:aws:s3:::bucket/key", S3's enhanced form 'on "arn:aws:s3:::b/k"',
 # "on resource: role cdk-hnb659fds-deploy-role", "on resource: access key AKIA[REDACTED]"
-_ON_RESOURCE = re.compile(
+_ON_RESOURCE = lazy_compile(
     r"\bon (?:resource:? ?)?(?:\"([^\"\n]{1,1024})\"|((?:role|user|access key|policy|group) [^\s,\"']{1,256})"
     r"|([^\s,\"'()]{1,1024}))"
 )
 # "on resource: <anything> because no ..." / "... with an explicit deny": when a clause follows,
 # the resource is everything up to it (reporters' placeholders hold spaces: "<<account number>>")
-_ON_RESOURCE_BEFORE_CLAUSE = re.compile(
+_ON_RESOURCE_BEFORE_CLAUSE = lazy_compile(
     r"on (?:resource:? ?)?(.{1,1024}?) (?:because no |with an explicit deny|because public )"
 )
-_ON_RESOURCE_ANYWHERE = re.compile(r"on resource: ?([^\s\"']{1,1024}) (?:because no |with an explicit deny)")
+_ON_RESOURCE_ANYWHERE = lazy_compile(r"on resource: ?([^\s\"']{1,1024}) (?:because no |with an explicit deny)")
 # No principal, any action: "User not authorized to perform kms:DescribeKey operation",
 # CDK: "User doesn't have permission to call ssm:GetParameters"
-_ACTION_ONLY = re.compile(
+_ACTION_ONLY = lazy_compile(
     r"(?:not authorized to perform:?|(?:doesn't|does not) have permission to (?:call|perform)) "
     r"([a-z0-9-]{2,40}:[A-Za-z0-9]{2,128})\b"
 )
 # CDK: "current credentials could not be used to assume 'arn:aws:iam::1:role/cdk-...-deploy-role-...'"
-_COULD_NOT_ASSUME = re.compile(r"could not be used to assume '(arn:aws[a-z-]{0,10}:iam::[^'\s]{1,512})'")
+_COULD_NOT_ASSUME = lazy_compile(r"could not be used to assume '(arn:aws[a-z-]{0,10}:iam::[^'\s]{1,512})'")
 # SQS and others: "Access to the resource https://sqs.us-east-1.amazonaws.com/ is denied."
-_ACCESS_TO_RESOURCE = re.compile(r"Access to the resource (\S{1,1024}) is denied")
+_ACCESS_TO_RESOURCE = lazy_compile(r"Access to the resource (\S{1,1024}) is denied")
 # .NET: "Error calling AssumeRole for role arn:aws:iam::123456789012:role/x"
-_FOR_ROLE = re.compile(r"\bfor role (arn:aws[a-z-]{0,10}:iam::[^\s,\"']{1,512})")
+_FOR_ROLE = lazy_compile(r"\bfor role (arn:aws[a-z-]{0,10}:iam::[^\s,\"']{1,512})")
 # EC2: "AuthFailure: Not authorized for images: [ami-5287d500]"
-_NOT_AUTHORIZED_FOR = re.compile(r"Not authorized for (?:images|snapshots|instances): \[?([a-z]{1,5}-[0-9a-f]{6,20})")
+_NOT_AUTHORIZED_FOR = lazy_compile(r"Not authorized for (?:images|snapshots|instances): \[?([a-z]{1,5}-[0-9a-f]{6,20})")
 # "because no identity-based policy allows the s3:GetObject action"
-_IMPLICIT = re.compile(
+_IMPLICIT = lazy_compile(
     r"because no (identity-based policy|resource-based policy|permissions boundary|session policy"
     r"|service control policy|VPC endpoint policy|resource control policy) allows"
 )
 # "with an explicit deny in a service control policy: arn:aws:organizations::..."
-_EXPLICIT = re.compile(
+_EXPLICIT = lazy_compile(
     r"with an explicit deny in (?:an? |the )?(identity-based policy|resource-based policy"
     r"|permissions boundary|sessions? policy|service control policy|resource control policy"
     r"|VPC endpoint policy|role trust policy)"
     r"( transitively through a service control policy)?"
 )
-_EXPLICIT_UNTYPED = re.compile(r"with an explicit deny\b")
+_EXPLICIT_UNTYPED = lazy_compile(r"with an explicit deny\b")
 # ": arn:aws:iam::123456789012:policy/DenyAll." / ": arn:aws:organizations::1:policy/o-x/service_control_policy/p-y"
-_POLICY_ARN = re.compile(r"(?:policy|boundary): (arn:aws[a-z-]{0,10}:[a-z0-9-]{1,32}:[^\s]{0,64}:[^\s]{1,512})")
+_POLICY_ARN = lazy_compile(r"(?:policy|boundary): (arn:aws[a-z-]{0,10}:[a-z0-9-]{1,32}:[^\s]{0,64}:[^\s]{1,512})")
 # "... GetRequestAuthorizationDetails API with the following authorization id: 7f3a..."
-_AUTHORIZATION_ID = re.compile(r"authorization id:? ([A-Za-z0-9-]{8,128})")
+_AUTHORIZATION_ID = lazy_compile(r"authorization id:? ([A-Za-z0-9-]{8,128})")
 # "Encoded authorization failure message: 8cHnxyW..."
-_ENCODED = re.compile(r"Encoded authorization failure message:? ?([A-Za-z0-9_+/=-]{16,20000})?")
+_ENCODED = lazy_compile(r"Encoded authorization failure message:? ?([A-Za-z0-9_+/=-]{16,20000})?")
 # S3 Block Public Access: "because public ACLs are prevented by the BlockPublicAcls setting in
 # S3 Block Public Access"; "public policies are blocked by the BlockPublicPolicy block public
 # access setting"
-_BLOCK_PUBLIC_ACCESS = re.compile(
+_BLOCK_PUBLIC_ACCESS = lazy_compile(
     r"(?:Block ?Public ?Acls|Block ?Public ?Policy|Ignore ?Public ?Acls|Restrict ?Public ?Buckets)"
     r"[a-z ]{0,40}(?:setting|block public access)|S3 Block Public Access|blocked by (?:the )?block public access",
     re.IGNORECASE,

@@ -12,16 +12,18 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
+from adapters.lazyre import lazy_compile
+
 # botocore / AWS CLI: "An error occurred (AccessDenied) when calling the PutObject operation: msg"
 # AWS CLI v1: "A client error (AccessDenied) occurred when calling the PutObject operation: Access Denied"
-_BOTOCORE = re.compile(
+_BOTOCORE = lazy_compile(
     r"(?:An error|A client error) (?:occurred )?\(([A-Za-z0-9_.]{1,100})\)(?: \(reached max retries: \d{1,3}\))?"
     r"(?: occurred)? when calling the ([A-Za-z0-9]{1,100}) operation(?: \(reached max retries: \d{1,3}\))?: ?"
     r"([^\n]{0,4000})"
 )
 # Go v2: "operation error S3: PutObject, https response error StatusCode: 403, RequestID: X,
 #         HostID: Y, api error AccessDenied: Access Denied"
-_GO_V2 = re.compile(
+_GO_V2 = lazy_compile(
     r"(?:operation error ([A-Za-z0-9 ]{1,40}): ([A-Za-z0-9]{1,100}), )?"
     r"(?:exceeded maximum number of attempts, \d{1,3}, )?"
     r"https response error StatusCode: (\d{3})(?:, RequestID: ([^,\s]{0,128}))?(?:, HostID: [^,\n]{0,300})?"
@@ -30,76 +32,76 @@ _GO_V2 = re.compile(
 # Go v1 / older Terraform: "AccessDenied: Access Denied\n\tstatus code: 403, request id: X, host id: Y".
 # Anchored on the status clause; the code is the last "Code: " before it ("WebIdentityErr: failed
 # to retrieve credentials caused by: AccessDenied: Not authorized ... status code: 403").
-_GO_V1_STATUS = re.compile(r"status code: (\d{3}), request id: ([A-Za-z0-9-]{0,128})")
-_CODE_BEFORE = re.compile(r"(?<![^\s:])([A-Z][A-Za-z0-9]{2,100}): ")
+_GO_V1_STATUS = lazy_compile(r"status code: (\d{3}), request id: ([A-Za-z0-9-]{0,128})")
+_CODE_BEFORE = lazy_compile(r"(?<![^\s:])([A-Z][A-Za-z0-9]{2,100}): ")
 # Java v1: "(Service: Amazon S3; Status Code: 403; Error Code: AccessDenied; Request ID: X; ...)"
 # Java v2: "(Service: S3, Status Code: 403, Request ID: X, Extended Request ID: Y)"
-_JAVA = re.compile(
+_JAVA = lazy_compile(
     r"\(Service: ([A-Za-z0-9 ]{1,60})[;,] Status Code: (\d{3})[;,](?: Error Code: ([^;,()]{1,100})[;,])?"
     r" Request ID: ?([A-Za-z0-9-]{0,128})"
 )
 # PHP: 'Error executing "PutObject" on "https://b.s3.amazonaws.com/k"; AWS HTTP error: Client
 #       error: `PUT https://...` resulted in a `403 Forbidden` response: ... AccessDenied (client): Access Denied'
-_PHP = re.compile(r'Error executing "([A-Za-z0-9]{1,100})" on "([^"]{1,2048})"; AWS HTTP error: ')
-_PHP_CODE = re.compile(r"\b([A-Z][A-Za-z0-9]{2,100}) \((?:client|server)\): ([^\n]{0,4000})")
-_PHP_STATUS = re.compile(r"(?:resulted in a `|AWS HTTP error: (?:Client|Server) error: )(\d{3}) ")
+_PHP = lazy_compile(r'Error executing "([A-Za-z0-9]{1,100})" on "([^"]{1,2048})"; AWS HTTP error: ')
+_PHP_CODE = lazy_compile(r"\b([A-Z][A-Za-z0-9]{2,100}) \((?:client|server)\): ([^\n]{0,4000})")
+_PHP_STATUS = lazy_compile(r"(?:resulted in a `|AWS HTTP error: (?:Client|Server) error: )(\d{3}) ")
 # A wrapping service's code names the layer better than the inner one: SNS's KMSAccessDenied
 # around KMS's AccessDeniedException.
-_WRAPPER_CODE = re.compile(
+_WRAPPER_CODE = lazy_compile(
     r"\b(KMSAccessDenied(?:Exception)?|KMSDisabled(?:Exception)?|KMSInvalidState(?:Exception)?)\b"
 )
 # `aws --debug` prints the response headers as a dict: "'x-amzn-ErrorType': 'InvalidGrantException:http://...'"
-_ERROR_TYPE_HEADER = re.compile(r"x-amzn-ErrorType[\"']?: ?[\"']?([A-Za-z][A-Za-z0-9.]{1,100})", re.IGNORECASE)
+_ERROR_TYPE_HEADER = lazy_compile(r"x-amzn-ErrorType[\"']?: ?[\"']?([A-Za-z][A-Za-z0-9.]{1,100})", re.IGNORECASE)
 # urllib3 debug line of `aws --debug`: 'https://iam.amazonaws.com:443 "POST / HTTP/1.1" 403 305'
-_URLLIB3_STATUS = re.compile(r" HTTP/1\.1\" (\d{3}) ")
+_URLLIB3_STATUS = lazy_compile(r" HTTP/1\.1\" (\d{3}) ")
 # Any code the tables know, written as a word: "ExpiredToken: The security token ..."
-_CODE_SHAPE = re.compile(r"^[A-Z][A-Za-z0-9]{1,60}(?:\.[A-Za-z0-9]{1,60})?$")
-_CODE_WORD = re.compile(r"\b([A-Z][A-Za-z]{2,60}(?:\.[A-Za-z]{2,40})?)\b")
+_CODE_SHAPE = lazy_compile(r"^[A-Z][A-Za-z0-9]{1,60}(?:\.[A-Za-z0-9]{1,60})?$")
+_CODE_WORD = lazy_compile(r"\b([A-Z][A-Za-z]{2,60}(?:\.[A-Za-z]{2,40})?)\b")
 # JS v2 objects: "code: 'AccessDenied'", "statusCode: 403", "requestId: 'X'"; JS v3: "Code: 'AccessDenied'",
 # "httpStatusCode: 403", "$fault: 'client'", "name: 'AccessDeniedException'"
-_JS_CODE = re.compile(r"\b(?:code|Code|name|__type)[\"']?: ?[\"']([A-Za-z0-9_.#:]{2,160})[\"']")
-_JS_STATUS = re.compile(r"\b(?:statusCode|httpStatusCode|status|StatusCode)[\"']?: ?(\d{3})\b")
-_JS_REQUEST_ID = re.compile(
+_JS_CODE = lazy_compile(r"\b(?:code|Code|name|__type)[\"']?: ?[\"']([A-Za-z0-9_.#:]{2,160})[\"']")
+_JS_STATUS = lazy_compile(r"\b(?:statusCode|httpStatusCode|status|StatusCode)[\"']?: ?(\d{3})\b")
+_JS_REQUEST_ID = lazy_compile(
     r"\b(?:requestId|RequestId|requestID|x-amz-request-id)[\"']?: ?[\"']([A-Za-z0-9-]{8,128})[\"']"
 )
 # CloudFormation: 'Resource handler returned message: "msg" (RequestToken: X, HandlerErrorCode: AccessDenied)'
-_CFN_HANDLER = re.compile(
+_CFN_HANDLER = lazy_compile(
     r"Resource handler returned message: \"([^\n]{0,4000}?)\" ?\((?:Service: ([A-Za-z0-9 ]{1,60}), )?"
     r"(?:Status Code: (\d{3}), )?(?:Request ID: ([A-Za-z0-9-]{0,128}))?[^)]{0,400}?HandlerErrorCode: ([A-Za-z]{1,60})\)"
 )
 # CloudFormation (legacy): "API: s3:CreateBucket Access Denied"
-_CFN_API = re.compile(r"\bAPI: ([a-z0-9-]{1,40}):([A-Za-z0-9]{1,100}) ([^\n]{0,2000})")
+_CFN_API = lazy_compile(r"\bAPI: ([a-z0-9-]{1,40}):([A-Za-z0-9]{1,100}) ([^\n]{0,2000})")
 # "Request ID: 4442587F", "RequestId: x", "request id: x", "x-amz-request-id: x"
-_REQUEST_ID = re.compile(
+_REQUEST_ID = lazy_compile(
     r"(?:Request ?ID|RequestId|request id|x-amz-request-id|x-amzn-RequestId)[\"'>]?:? ?[\"']?([A-Za-z0-9-]{8,128})"
 )
 # The Java/.NET exception class names the code when nothing else does: "S3Exception", "AmazonS3Exception"
 # JS v2 stacks: "aws-sdk/lib/services/ec2.js"; JS v3: "@aws-sdk/client-secrets-manager";
 # Kotlin/Java v2 class names: "aws.sdk.kotlin.services.s3.model.S3Exception"
-_SDK_SERVICE = re.compile(
+_SDK_SERVICE = lazy_compile(
     r"aws-sdk/lib/services/([a-z0-9]{2,40})\.js|@aws-sdk/client-([a-z0-9-]{2,40})"
     r"|(?:aws\.sdk\.kotlin|software\.amazon\.awssdk)\.services\.([a-z0-9]{2,40})\."
 )
 # CDK: 'Call failed: getBucketLocation({"Bucket":"x"}) => Access Denied (code=AccessDenied)'
-_CDK_CALL = re.compile(r"Call failed: ([a-zA-Z]{2,80})\(.{0,600}?\) => .{0,600}?\(code=([A-Za-z0-9.]{2,100})\)")
+_CDK_CALL = lazy_compile(r"Call failed: ([a-zA-Z]{2,80})\(.{0,600}?\) => .{0,600}?\(code=([A-Za-z0-9.]{2,100})\)")
 # A CloudTrail record pasted as lines that no longer parse: '"eventName": "CreateFleet",'
-_TRAIL_FIELD = re.compile(
+_TRAIL_FIELD = lazy_compile(
     r"\"(eventName|errorCode|eventSource|requestID|recipientAccountId)\": ?\"([A-Za-z0-9._:-]{1,200})\""
 )
 # JSON-protocol namespaces name the service: "AccessDeniedException:http://internal.amazon.com/coral/com.amazon.bedrock/"
-_CORAL_SERVICE = re.compile(r"internal\.amazon\.com/coral/com\.amazon(?:aws)?\.([a-z0-9]{2,40})")
+_CORAL_SERVICE = lazy_compile(r"internal\.amazon\.com/coral/com\.amazon(?:aws)?\.([a-z0-9]{2,40})")
 # .NET: "Error making request with Error Code Forbidden and Http Status Code Forbidden"
-_DOTNET = re.compile(
+_DOTNET = lazy_compile(
     r"Error making request with Error Code ([A-Za-z0-9.]{2,100}) and Http Status Code ([A-Za-z0-9]{2,40})"
 )
 # Swift: 'typeName: Optional("UnauthorizedOperation")' ... "Status Code: http_status_403"
-_SWIFT_CODE = re.compile(r"typeName: Optional\(\"([A-Za-z0-9.]{2,100})\"\)")
-_SWIFT_STATUS = re.compile(r"http_status_(\d{3})")
+_SWIFT_CODE = lazy_compile(r"typeName: Optional\(\"([A-Za-z0-9.]{2,100})\"\)")
+_SWIFT_STATUS = lazy_compile(r"http_status_(\d{3})")
 # Kotlin: "Service returned error code 403: Forbidden, Error type: Unknown"
-_KOTLIN_STATUS = re.compile(r"Service returned error code (\d{3})")
+_KOTLIN_STATUS = lazy_compile(r"Service returned error code (\d{3})")
 # "cli-dataflow.s3.amazonaws.com", "iam.us-gov.amazonaws.com", "x.execute-api.us-east-1.amazonaws.com"
-_SERVICE_OF_HOST = re.compile(r"\b[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){0,4}\.amazonaws\.com")
-_REGION_LABEL = re.compile(r"^(?:[a-z]{2}(?:-gov)?-[a-z]{4,9}-\d{1,2}|us-gov|dualstack)$")
+_SERVICE_OF_HOST = lazy_compile(r"\b[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){0,4}\.amazonaws\.com")
+_REGION_LABEL = lazy_compile(r"^(?:[a-z]{2}(?:-gov)?-[a-z]{4,9}-\d{1,2}|us-gov|dualstack)$")
 
 # Java/.NET client names → service prefix ("(Service: AWSSecurityTokenService; ...")
 _JAVA_SERVICE: Final = {

@@ -20,13 +20,13 @@ the AADSTS code; the remaining phrases; the generic token codes; a status with a
 
 from __future__ import annotations
 
-import re
 from typing import ClassVar, Final
 
 from adapters.azure.codes import AADSTS, AZURE_MARKERS, CODES, NOT_ACCESS_KIND, PHRASES, WRAPPER_CODES
 from adapters.azure.grammar import aadsts_codes, codes_in, read_facts, status_in
 from adapters.azure.surface import AzureDocument, read_document
 from adapters.base import _CONTROL_CHARACTERS, Category, Diagnosis, FindingsBuilder, Payload
+from adapters.lazyre import lazy_compile
 from adapters.markers import MarkerSet
 
 PROVIDER: Final = "azure"
@@ -58,7 +58,7 @@ _LAYER_REASONS: Final = frozenset(
 _GENERIC_CODES: Final = frozenset({"AuthenticationFailed", "InvalidAuthenticationToken", "InvalidAuthenticationInfo"})
 _DATA_PLANE_HOSTS: Final = (".blob.core.", ".dfs.core.", ".queue.core.", ".table.core.", ".file.core.",
                             ".vault.azure.net", ".documents.azure.com", ".servicebus.windows.net")  # fmt: skip
-_WS = re.compile(r"\s+")
+_WS = lazy_compile(r"\s+")
 _MARKERS: Final = MarkerSet(AZURE_MARKERS)
 _MAX_TEXT: Final = 200_000
 

@@ -8,8 +8,9 @@ missing resource): those are recognised, so that no generic reader calls them a 
 
 from __future__ import annotations
 
-import re
 from typing import Final
+
+from adapters.lazyre import LazyPattern, lazy_compile
 
 # Error codes (ARM `error.code`, Storage `x-ms-error-code`, Key Vault `innererror.code`, ...) → reason.
 # Wrapper codes (DeploymentFailed, InvalidTemplateDeployment, Forbidden, Unauthorized) are absent on
@@ -155,8 +156,8 @@ AADSTS: Final[dict[str, str | None]] = {
 }
 
 # Phrases, in order of trust; the first that matches names the reason.
-PHRASES: Final[tuple[tuple[re.Pattern[str], str], ...]] = tuple(
-    (re.compile(pattern), reason)
+PHRASES: Final[tuple[tuple[LazyPattern, str], ...]] = tuple(
+    (lazy_compile(pattern), reason)
     for pattern, reason in (
         # "...; however, the access is denied because of the deny assignment with name 'System deny
         # assignment created by Azure Databricks ...' and Id 'bb83...' at scope '/subscriptions/...'."
@@ -244,7 +245,7 @@ PHRASES: Final[tuple[tuple[re.Pattern[str], str], ...]] = tuple(
 )
 
 # A payload is Azure's when any of these occurs (plain words are found by MarkerSet at memchr speed).
-AZURE_MARKERS: Final = re.compile(
+AZURE_MARKERS: Final = lazy_compile(
     r"management\.azure\.com|\.blob\.core\.windows\.net|\.vault\.azure\.net|\.documents\.azure\.com"
     r"|\.servicebus\.windows\.net|\.queue\.core\.windows\.net|\.table\.core\.windows\.net|\.file\.core\.windows\.net"
     r"|\.dfs\.core\.windows\.net|login\.microsoftonline\.com|sts\.windows\.net|AADSTS\d"

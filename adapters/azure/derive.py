@@ -14,10 +14,12 @@ import re
 from collections.abc import Mapping
 from typing import Final
 
+from adapters.lazyre import LazyPattern, lazy_compile
+
 # (action pattern, the smallest built-in role that holds it), first match wins; patterns are
 # matched case-insensitively against the whole action.
-_ROLE_TABLE: Final[tuple[tuple[re.Pattern[str], str], ...]] = tuple(
-    (re.compile(pattern, re.IGNORECASE), role)
+_ROLE_TABLE: Final[tuple[tuple[LazyPattern, str], ...]] = tuple(
+    (lazy_compile(pattern, re.IGNORECASE), role)
     for pattern, role in (
         # Storage data plane
         (r"Microsoft\.Storage/storageAccounts/blobServices/containers/blobs/read", "Storage Blob Data Reader"),
@@ -56,15 +58,15 @@ _ROLE_TABLE: Final[tuple[tuple[re.Pattern[str], str], ...]] = tuple(
 
 # "/subscriptions/<id>/providers/Microsoft.Authorization/policyAssignments/<name>", also at a
 # resource group or a management group
-_ASSIGNMENT: Final = re.compile(
+_ASSIGNMENT: Final = lazy_compile(
     r"^(/(?:subscriptions|providers/Microsoft\.Management/managementGroups)/[^/\s]{1,90}(?:/resourceGroups/[^/\s]{1,90})?)"
     r"/providers/Microsoft\.Authorization/policyAssignments/([^/\s]{1,128})$",
     re.IGNORECASE,
 )
-_DEFINITION: Final = re.compile(
+_DEFINITION: Final = lazy_compile(
     r"/providers/Microsoft\.Authorization/policy(Set)?Definitions/([^/\s]{1,128})$", re.IGNORECASE
 )
-_ARM_SCOPE: Final = re.compile(r"^/(?:subscriptions|providers)/[^\s]{1,2048}$")
+_ARM_SCOPE: Final = lazy_compile(r"^/(?:subscriptions|providers)/[^\s]{1,2048}$")
 
 
 def role_for(action: str) -> str | None:

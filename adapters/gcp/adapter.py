@@ -8,7 +8,6 @@ project have their own reasons); the legacy `errors[].reason`; the canonical sta
 
 from __future__ import annotations
 
-import re
 from typing import ClassVar, Final
 
 from adapters.base import _CONTROL_CHARACTERS, Category, Diagnosis, Evidence, FindingsBuilder, Payload
@@ -23,6 +22,7 @@ from adapters.gcp.codes import (
 )
 from adapters.gcp.grammar import PermissionDenial, read_permission_denial
 from adapters.gcp.surface import GoogleError, read_google_error, walk_strings
+from adapters.lazyre import lazy_compile
 from adapters.markers import MarkerSet
 
 PROVIDER: Final = "gcp"
@@ -48,34 +48,34 @@ CATEGORY_OF: Final[dict[str, Category]] = {
 }
 
 # "The caller does not have permission", "Request denied by Cloud IAM.", Cloud Run's GFE page
-_GENERIC_DENIAL = re.compile(
+_GENERIC_DENIAL = lazy_compile(
     r"[Tt]he caller does not have permission|Request denied by Cloud IAM|does not have permission to get URL"
     r"|User not authorized to perform this action|does not have permission|PERMISSION_DENIED|IAM permission denied"
     r"|You do not have permission to access|Permission denied on|not authorized to make this request"
     r"|Your client does not have permission to"
 )
 # Cloud Storage's XML API answers a bad signature with S3's code; its host or wording makes it Google's.
-_SIGNATURE_CODE = re.compile(r"SignatureDoesNotMatch|signature we calculated does not match")
-_GOOGLE_STORAGE_HOST = re.compile(r"storage\.googleapis\.com|storage\.cloud\.google\.com|Google secret key")
+_SIGNATURE_CODE = lazy_compile(r"SignatureDoesNotMatch|signature we calculated does not match")
+_GOOGLE_STORAGE_HOST = lazy_compile(r"storage\.googleapis\.com|storage\.cloud\.google\.com|Google secret key")
 _QUOTA_PERMISSION: Final = "serviceusage.services.use"
-_WS = re.compile(r"\s+")
+_WS = lazy_compile(r"\s+")
 # Quotes escaped once or more by the layers a message went through: \" and \\' (JSON in a string, Python reprs)
-_ESCAPED_QUOTE = re.compile(r"\\{1,8}(['\"])")
+_ESCAPED_QUOTE = lazy_compile(r"\\{1,8}(['\"])")
 # "vpcServiceControlsUniqueIdentifier: 3f8a..." as printed in messages
-_USED_IN_PROJECT = re.compile(r"has not been used in project ([A-Za-z0-9_.:-]{2,63}) before")
+_USED_IN_PROJECT = lazy_compile(r"has not been used in project ([A-Za-z0-9_.:-]{2,63}) before")
 # A disabled API's message links to its console page, which names the service:
 # "Enable it by visiting https://console.developers.google.com/apis/api/sheets.googleapis.com/overview?project=1"
-_CONSOLE_API = re.compile(
+_CONSOLE_API = lazy_compile(
     r"console\.(?:developers|cloud)\.google\.com/apis/(?:api|library)/([a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){0,4}\.googleapis\.com)\b"
 )
-_PAIRED_STATUS = re.compile(
+_PAIRED_STATUS = lazy_compile(
     r"\b(?:400|401|403|404|429) (?:PERMISSION_DENIED|UNAUTHENTICATED|RESOURCE_EXHAUSTED|NOT_FOUND)\b"
 )
-_VPCSC_ID = re.compile(r"vpcServiceControlsUniqueIdentifier\"?:? ?\"?([A-Za-z0-9_-]{8,200})")
+_VPCSC_ID = lazy_compile(r"vpcServiceControlsUniqueIdentifier\"?:? ?\"?([A-Za-z0-9_-]{8,200})")
 # An organization policy violation names its constraint: "constraints/iam.allowedPolicyMemberDomains"
-_CONSTRAINT = re.compile(r"\bconstraints/([A-Za-z][A-Za-z0-9_]{0,63}(?:\.[A-Za-z][A-Za-z0-9_]{0,80}){1,3})")
+_CONSTRAINT = lazy_compile(r"\bconstraints/([A-Za-z][A-Za-z0-9_]{0,63}(?:\.[A-Za-z][A-Za-z0-9_]{0,80}){1,3})")
 # "projects/123456789" in metadata.consumer, "project 123456789" in messages
-_PROJECT_IN = re.compile(
+_PROJECT_IN = lazy_compile(
     r"projects/([a-z0-9-]{4,63})|\b[Pp]roject[ =]['\"\[]?([a-z][a-z0-9-]{4,61}[a-z0-9]|\d{6,20})\b"
 )
 

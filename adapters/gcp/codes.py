@@ -6,8 +6,9 @@ troubleshooting pages, and the messages each service prints.
 
 from __future__ import annotations
 
-import re
 from typing import Final
+
+from adapters.lazyre import LazyPattern, lazy_compile
 
 # ErrorInfo.reason → reason. None: a Google error that is not an access failure.
 ERROR_REASONS: Final[dict[str, str | None]] = {
@@ -88,32 +89,32 @@ IMPERSONATION_PERMISSIONS: Final = frozenset(
 )  # fmt: skip
 
 # (pattern, reason): phrases that decide the reason when no ErrorInfo does. Most specific first.
-PHRASES: Final[tuple[tuple[re.Pattern[str], str | None], ...]] = (
+PHRASES: Final[tuple[tuple[LazyPattern, str | None], ...]] = (
     # Policy Troubleshooter's answer when a deny policy denied: "denyAccessState": "DENY_ACCESS_STATE_DENIED"
     (
-        re.compile(r"DENY_ACCESS_STATE_DENIED|denied by (?:an |the )?(?:IAM )?deny polic(?:y|ies)"),
+        lazy_compile(r"DENY_ACCESS_STATE_DENIED|denied by (?:an |the )?(?:IAM )?deny polic(?:y|ies)"),
         "gcp.authz.deny_policy",
     ),
     # "Request is prohibited by organization's policy. vpcServiceControlsUniqueIdentifier: ..."
     (
-        re.compile(
+        lazy_compile(
             r"vpcServiceControlsUniqueIdentifier|prohibited by organization's policy|SecurityPolicyViolated"
             r"|violates VPC Service Controls"
         ),
         "gcp.authz.vpc_service_controls",
     ),
     # Cloud Storage signatures (signed URLs, HMAC keys through S3-compatible tools): Google's own wording
-    (re.compile(r"Check your Google secret key|GOOG4-(?:RSA|HMAC)-SHA256"), "gcp.authn.signature_mismatch"),
+    (lazy_compile(r"Check your Google secret key|GOOG4-(?:RSA|HMAC)-SHA256"), "gcp.authn.signature_mismatch"),
     # The consumer project (or its API key) suspended by Google: "Consumer 'projects/x' has been suspended."
     (
-        re.compile(
+        lazy_compile(
             r"Consumer '[^'\s]{1,300}' has been suspended|Google has disabled the use of APIs from this API project"
         ),
         "gcp.other.consumer_suspended",
     ),
     # Firestore through a server client library (Python api_core, Java gax, .NET Grpc.Core): rules do not apply, IAM does
     (
-        re.compile(
+        lazy_compile(
             r"(?:api_core\.exceptions\.PermissionDenied|gax\.rpc\.PermissionDeniedException|Grpc\.Core\.RpcException"
             r"|StatusCode=\"?PermissionDenied)[^\n]{0,200}"
             r"Missing or insufficient permissions"
@@ -125,7 +126,7 @@ PHRASES: Final[tuple[tuple[re.Pattern[str], str | None], ...]] = (
     # permission_denied", "permission_denied at /users: Client doesn't have permission to access the desired data."
     # Cloud Storage for Firebase: "storage/unauthorized", "User does not have permission to access this object."
     (
-        re.compile(
+        lazy_compile(
             r"Missing or insufficient permissions|PERMISSION_DENIED: Permission denied\b(?! on)"
             r"|FIREBASE WARNING: [a-z ]{2,30} at /\S{0,300} failed: permission_denied|permission_denied at /"
             r"|Client doesn't have permission to access the desired data|storage/unauthorized"
@@ -137,7 +138,7 @@ PHRASES: Final[tuple[tuple[re.Pattern[str], str | None], ...]] = (
     # "Request had insufficient authentication scopes."
     (
         # ... and its legacy wording "Insufficient Permission" (singular, exactly as Google prints it)
-        re.compile(
+        lazy_compile(
             r"insufficient authentication scopes|ACCESS_TOKEN_SCOPE_INSUFFICIENT|\bInsufficient Permission\b(?!s)"
             r"|Provided scope\(s\) are not authorized|Permission denied while getting Drive credentials"
         ),
@@ -145,7 +146,7 @@ PHRASES: Final[tuple[tuple[re.Pattern[str], str | None], ...]] = (
     ),
     # "Constraint constraints/iam.allowedPolicyMemberDomains violated"; "... violates constraint ..."
     (
-        re.compile(
+        lazy_compile(
             r"do not belong to a permitted customer|is not in permitted organization|OrgPolicyConstraintFailed"
             r"|violates OrgPolicy constraint"
             r"|[Cc]onstraint `?constraints/[A-Za-z0-9_.]{2,120}`? (?:violated|is violated)|violates? (?:the )?constraint"
@@ -158,14 +159,14 @@ PHRASES: Final[tuple[tuple[re.Pattern[str], str | None], ...]] = (
     # "Caller does not have required permission to use project X. Grant the caller the
     # roles/serviceusage.serviceUsageConsumer role"; GCS: "does not have serviceusage.services.use access"
     (
-        re.compile(
+        lazy_compile(
             r"required permission to use project|serviceusage\.services\.use|serviceUsageConsumer|USER_PROJECT_DENIED"
         ),
         "gcp.authz.user_project_denied",
     ),
     # "Cloud Storage API has not been used in project 123 before or it is disabled"
     (
-        re.compile(
+        lazy_compile(
             r"has not been used in project .{1,80} before or it is disabled|accessNotConfigured|SERVICE_DISABLED"
             r"|Access Not Configured|has not enabled the .{1,60} API|API is not activated|not authorized to use this API(?! key)\b"
         ),
@@ -173,7 +174,7 @@ PHRASES: Final[tuple[tuple[re.Pattern[str], str | None], ...]] = (
     ),
     # "This API method requires billing to be enabled"; "The billing account for the owning project is disabled"
     (
-        re.compile(
+        lazy_compile(
             r"requires billing to be enabled|billing account for the owning project is disabled|BILLING_DISABLED"
             r"|associated with an? (?:absent|closed|disabled) billing account|Billing must be enabled"
             r"|billing is disabled|Billing account .{0,60} (?:is )?(?:disabled|not found)"
@@ -185,7 +186,7 @@ PHRASES: Final[tuple[tuple[re.Pattern[str], str | None], ...]] = (
     ),
     # API keys: "Requests to this API ... method ... are blocked."; "Requests from referer ... are blocked."
     (
-        re.compile(
+        lazy_compile(
             r"Requests (?:to this API|from referer|from this (?:IP|[Aa]ndroid|i[Oo][Ss]|ios)).{0,300}? are blocked"
             r"|API_KEY_(?:SERVICE|HTTP_REFERRER|IP_ADDRESS|ANDROID_APP|IOS_APP)_BLOCKED"
             r"|not authorized to use this API key|API key .{0,40}(?:restricted|not authorized)"
@@ -195,12 +196,12 @@ PHRASES: Final[tuple[tuple[re.Pattern[str], str | None], ...]] = (
     ),
     # "API key not valid. Please pass a valid API key."
     (
-        re.compile(r"API key not valid|API_KEY_INVALID|API key expired|auth/invalid-api-key"),
+        lazy_compile(r"API key not valid|API_KEY_INVALID|API key expired|auth/invalid-api-key"),
         "gcp.authn.invalid_credentials",
     ),
     # google-auth: "Your default credentials were not found"; "Could not automatically determine credentials"
     (
-        re.compile(
+        lazy_compile(
             r"default credentials were not found|Could not automatically determine credentials|DefaultCredentialsError"
             r"|Request is missing required authentication credential|CREDENTIALS_MISSING|Anonymous caller"
             r"|Unauthenticated requests do not have permission|Application Default Credentials are not available"
@@ -215,7 +216,7 @@ PHRASES: Final[tuple[tuple[re.Pattern[str], str | None], ...]] = (
     ),
     # "invalid_grant: Token has been expired or revoked"; "Reauthentication is needed"; rapt_required
     (
-        re.compile(
+        lazy_compile(
             r"Token has been expired or revoked|Reauthentication (?:is needed|required)|reauth related error"
             r"|rapt_required|ACCESS_TOKEN_EXPIRED|access token (?:has )?expired|invalid_rapt|Token expired"
             r"|Reauthentication failed"
@@ -224,7 +225,7 @@ PHRASES: Final[tuple[tuple[re.Pattern[str], str | None], ...]] = (
     ),
     # "Request had invalid authentication credentials. Expected OAuth 2 access token ..."
     (
-        re.compile(
+        lazy_compile(
             r"invalid authentication credentials|ACCESS_TOKEN_TYPE_UNSUPPORTED|ACCOUNT_STATE_INVALID|invalid_grant"
             r"|invalid_client|unauthorized_client|Invalid Credentials|Invalid JWT"
         ),
@@ -232,7 +233,7 @@ PHRASES: Final[tuple[tuple[re.Pattern[str], str | None], ...]] = (
     ),
     # Impersonation failing inside a client library, with no permission named
     (
-        re.compile(
+        lazy_compile(
             r"Unable to acquire impersonated credentials|ServiceAccountSigner\$SigningException"
             r"|trying to sign provided bytes"
         ),
@@ -240,13 +241,13 @@ PHRASES: Final[tuple[tuple[re.Pattern[str], str | None], ...]] = (
     ),
     # "Permission denied on resource project my-project." with no permission named: consumer project
     (
-        re.compile(r"CONSUMER_INVALID|Project ['\"]?[A-Za-z0-9:._-]{2,100}['\"]? not found or permission denied"),
+        lazy_compile(r"CONSUMER_INVALID|Project ['\"]?[A-Za-z0-9:._-]{2,100}['\"]? not found or permission denied"),
         "gcp.other.consumer_invalid",
     ),
 )
 
 # Text that makes a payload Google's even before its shape is read.
-GCP_MARKERS: Final = re.compile(
+GCP_MARKERS: Final = lazy_compile(
     r"googleapis\.com|google\.api_core|google\.auth|google\.cloud|googleapiclient|type\.googleapis\.com/google\.rpc"
     r"|gcloud|gsutil|\bbq\b|BigQuery error|iam\.gserviceaccount\.com|GOOGLE_APPLICATION_CREDENTIALS|googleapi: Error"
     # (not PERMISSION_DENIED or UNAUTHENTICATED alone: any gRPC service and GraphQL servers use them)
@@ -293,7 +294,7 @@ GCP_MARKERS: Final = re.compile(
 )
 
 # Google errors that are not access failures, whatever status they carry: quotas and capacity.
-NOT_ACCESS_PHRASES: Final = re.compile(
+NOT_ACCESS_PHRASES: Final = lazy_compile(
     r"Quota '[A-Z0-9_]{2,80}' exceeded|[Qq]uota exceeded|RESOURCE_EXHAUSTED|[A-Z_]{2,40}_EXHAUSTED|rateLimitExceeded"
     r"|Rate Limit Exceeded|currently unavailable in the [a-z0-9-]{2,40} zone|bucket does not exist|already exists"
     r"|was not found in location|dailyLimitExceeded(?!Unreg)"

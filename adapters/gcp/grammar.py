@@ -16,87 +16,91 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
+from adapters.lazyre import lazy_compile
+
 _PERM: Final = r"[a-z][a-zA-Z0-9]{1,40}(?:\.[a-zA-Z0-9]{1,60}){1,4}"
 _Q: Final = "['\"‘’“”]"  # pasted text keeps curly quotes
 
 # "Permission 'x.y.z' denied on resource 'name' (or it may not exist)" and its variants
 # ("for resource", no quotes, "denied on 'projects/...'", "Permission denied on resource project X")
-_PERMISSION_DENIED = re.compile(
+_PERMISSION_DENIED = lazy_compile(
     rf"[Pp]ermission (?:\| )?{_Q}? ?({_PERM}){_Q}? (?:is )?denied(?: (?:on|for)(?: resource| service account| dataset| table"
     rf"| project| bucket| topic| subscription| secret| repository| instance)?:? "
     rf"{_Q}?(?!resource\b)([^'\"‘’“”\s()]{{1,1024}}){_Q}?)?"
 )
 # IAM v2: "Permission iam.googleapis.com/denypolicies.create denied on resource ..."
-_PERMISSION_DENIED_V2 = re.compile(r"Permission ([a-z0-9.-]{2,60}\.googleapis\.com/[A-Za-z0-9.]{2,120}) denied")
+_PERMISSION_DENIED_V2 = lazy_compile(r"Permission ([a-z0-9.-]{2,60}\.googleapis\.com/[A-Za-z0-9.]{2,120}) denied")
 # GCS: "<member> does not have storage.objects.get access to the Google Cloud Storage object."
 # Searched from the literal " does not have", then the subject is read backwards from a bounded
 # window: a leading "[^\s]{1,254} does not have" would retry up to 254 characters at every offset.
-_DOES_NOT_HAVE_ACCESS = re.compile(
+_DOES_NOT_HAVE_ACCESS = lazy_compile(
     rf" does not have ({_PERM}) access to (?:the Google Cloud (?:Storage )?)?(?:bucket |object )?([^\s]{{1,300}})"
 )
-_SUBJECT_BEFORE = re.compile(r"(?:Anonymous caller|Caller|[Tt]he caller|[^\s\[\]]{1,254})$")
+_SUBJECT_BEFORE = lazy_compile(r"(?:Anonymous caller|Caller|[Tt]he caller|[^\s\[\]]{1,254})$")
 # BigQuery: "User does not have bigquery.jobs.create permission in project p."
-_USER_DOES_NOT_HAVE = re.compile(
+_USER_DOES_NOT_HAVE = lazy_compile(
     rf"(?:User|The user|user) ?([A-Za-z0-9._%+-]{{1,200}}@[A-Za-z0-9.-]{{1,200}})? does not have (?:the )?"
     rf"{_Q}?({_PERM}){_Q}? "
     rf"permission(?: (?:in|on|for) (?:project |dataset |table )?([^\s]{{1,300}}))?"
 )
 # Cut short after the permission: "content <x@p.iam.gserviceaccount.com does not have storage.objects.get"
-_DOES_NOT_HAVE_PERMISSION_NAME = re.compile(rf" does not have ({_PERM})\b")
+_DOES_NOT_HAVE_PERMISSION_NAME = lazy_compile(rf" does not have ({_PERM})\b")
 # Compute: "Required 'compute.instances.get' permission for 'projects/p/...'" (GKE: permission(s))
-_REQUIRED = re.compile(
+_REQUIRED = lazy_compile(
     rf"[Rr]equired {_Q}({_PERM}){_Q} permission(?:\(s\))?(?: for {_Q}?([^'\"‘’“”\s]{{1,1024}}){_Q}?)?"
 )
 # Bigtable/Spanner: "Access denied. Missing IAM permission: bigtable.tables.readRows."
-_MISSING_IAM = re.compile(rf"Missing IAM permission:? {_Q}?({_PERM}){_Q}?")
+_MISSING_IAM = lazy_compile(rf"Missing IAM permission:? {_Q}?({_PERM}){_Q}?")
 # "Permission iam.serviceAccounts.signBlob is required to perform this operation on service account projects/p/..."
-_REQUIRED_ON_SA = re.compile(
+_REQUIRED_ON_SA = lazy_compile(
     rf"Permission {_Q}?({_PERM}){_Q}? is required to perform this operation on service account ([^\s,\"']{{1,512}})"
 )
 # Cloud Functions: "Permission denied on 'locations/undefined' (or it may not exist)"
-_DENIED_ON_NAME = re.compile(rf"Permission denied on {_Q}([^'\"‘’“”]{{1,512}}){_Q} \(or it may not exist\)")
+_DENIED_ON_NAME = lazy_compile(rf"Permission denied on {_Q}([^'\"‘’“”]{{1,512}}){_Q} \(or it may not exist\)")
 # GKE through kubectl: 'User "jane@example.com" cannot create clusterrolebindings...'
-_K8S_USER = re.compile(r'User "([^"\s]{1,254})" cannot [a-z]{2,20} ')
+_K8S_USER = lazy_compile(r'User "([^"\s]{1,254})" cannot [a-z]{2,20} ')
 # Artifact Registry: 'Unauthenticated requests do not have permission "x" on resource "y"'
-_NO_PERMISSION_ON = re.compile(rf"do not have permission {_Q}({_PERM}){_Q} on resource {_Q}([^'\"‘’“”]{{1,1024}}){_Q}")
+_NO_PERMISSION_ON = lazy_compile(
+    rf"do not have permission {_Q}({_PERM}){_Q} on resource {_Q}([^'\"‘’“”]{{1,1024}}){_Q}"
+)
 # "... a custom role with the serviceusage.services.use permission"; 'has the "x.y.z" permission'
-_THE_PERMISSION = re.compile(rf"(?:the|a) {_Q}?({_PERM}){_Q}? permission\b")
+_THE_PERMISSION = lazy_compile(rf"(?:the|a) {_Q}?({_PERM}){_Q}? permission\b")
 # Firebase CLI: "missing the following required permissions on project p:\n\n  firebase.projects.get"
-_MISSING_FOLLOWING = re.compile(
+_MISSING_FOLLOWING = lazy_compile(
     rf"missing the following required permissions on project ([^\s:]{{1,200}}):\s{{1,20}}({_PERM})"
 )
 # gcloud: "This command is authenticated as x@y using the credentials in ..."
-_AUTHENTICATED_AS = re.compile(r"authenticated as ([^\s]{1,254}@[^\s]{1,254}?)(?:\.?\s|$)")
+_AUTHENTICATED_AS = lazy_compile(r"authenticated as ([^\s]{1,254}@[^\s]{1,254}?)(?:\.?\s|$)")
 # Org policy: "Location us violates constraint constraints/gcp.resourceLocations on the resource projects/p/..."
-_ON_THE_RESOURCE = re.compile(r"violates constraint \S{1,200} on the resource ([^\s,']{1,1024})")
+_ON_THE_RESOURCE = lazy_compile(r"violates constraint \S{1,200} on the resource ([^\s,']{1,1024})")
 # Cloud Tasks / Scheduler: 'lacks IAM permission "iam.serviceAccounts.actAs" for the resource "x"'
-_LACKS = re.compile(rf"lacks IAM permission {_Q}({_PERM}){_Q}(?: for the resource {_Q}([^'\"‘’“”]{{1,1024}}){_Q})?")
+_LACKS = lazy_compile(rf"lacks IAM permission {_Q}({_PERM}){_Q}(?: for the resource {_Q}([^'\"‘’“”]{{1,1024}}){_Q})?")
 # GKE RBAC via IAM: 'requires one of ["container.pods.list"] permission(s)'
-_REQUIRES_ONE_OF = re.compile(rf"requires one of \[{_Q}({_PERM}){_Q}")
+_REQUIRES_ONE_OF = lazy_compile(rf"requires one of \[{_Q}({_PERM}){_Q}")
 # "does not have permission to act as service account x@p.iam.gserviceaccount.com"
-_ACT_AS = re.compile(
+_ACT_AS = lazy_compile(
     r"(?:permission to act as|actAs permission on) (?:service account )?([A-Za-z0-9._%+-]{1,200}@[A-Za-z0-9.-]{1,200})"
 )
 # gcloud: "User [a@b.com] does not have permission to access projects instance [p]"
-_GCLOUD_USER = re.compile(
+_GCLOUD_USER = lazy_compile(
     r"(?:User )?\[([^\]\s]{1,254})\] does not have permission to access ([a-z ]{1,60}) \[([^\]]{1,300})\]"
 )
 # "Permission denied on resource project my-project." (no permission named: the consumer project)
-_DENIED_ON_PROJECT = re.compile(r"Permission denied on resource project ([^\s.]{1,200})")
+_DENIED_ON_PROJECT = lazy_compile(r"Permission denied on resource project ([^\s.]{1,200})")
 # Members written in messages: "serviceAccount:x@p.iam.gserviceaccount.com", "user:a@b.com"
-_MEMBER = re.compile(r"\b((?:serviceAccount|user|group):[A-Za-z0-9._%+-]{1,200}@[A-Za-z0-9.-]{1,200})")
+_MEMBER = lazy_compile(r"\b((?:serviceAccount|user|group):[A-Za-z0-9._%+-]{1,200}@[A-Za-z0-9.-]{1,200})")
 # Workload identities: GKE "serviceAccount:p.svc.id.goog[ns/ksa]", federation "principal://iam.googleapis.com/..."
-_WORKLOAD_MEMBER = re.compile(
+_WORKLOAD_MEMBER = lazy_compile(
     r"\b(serviceAccount:[a-z][a-z0-9.:-]{2,100}\.svc\.id\.goog\[[A-Za-z0-9._-]{1,63}/[A-Za-z0-9._-]{1,253}\]"
     r"|principal(?:Set)?://iam\.googleapis\.com/[^\s\"',;]{1,500})"
 )
 # A service agent told to get a permission on another account: "Please give service-1@serverless-robot-prod.iam
 # .gserviceaccount.com permission iam.serviceAccounts.getAccessToken on the service account."
-_GIVE_PERMISSION = re.compile(
+_GIVE_PERMISSION = lazy_compile(
     rf"[Pp]lease give ([A-Za-z0-9._%+-]{{1,200}}@[A-Za-z0-9.-]{{1,200}}[A-Za-z0-9]) permission ({_PERM}) on"
 )
 # BigQuery (legacy): "Access Denied: Table p:d.t: The user a@b.com does not have permission to query table p:d.t."
-_NO_PERMISSION_TO = re.compile(
+_NO_PERMISSION_TO = lazy_compile(
     r"(?:[Tt]he user|User) (?:([A-Za-z0-9._%+-]{1,200}@[A-Za-z0-9.-]{1,200}) )?does not have permission to "
     r"[a-z]{2,20} (?:table|dataset|view|project|model|routine) ([^\s,]{1,300})"
 )

@@ -19,23 +19,24 @@ from typing import Any, Final
 
 from adapters.gcp.codes import ERROR_REASONS, LEGACY_REASONS, STATUS_NAMES
 from adapters.gcp.identity import identity_findings
+from adapters.lazyre import lazy_compile
 
 _MAX_NODES: Final = 600
 _CANONICAL: Final = frozenset(STATUS_NAMES.values())
 _HTTP_OF_STATUS: Final = {"PERMISSION_DENIED": 403, "UNAUTHENTICATED": 401, "NOT_FOUND": 404, "RESOURCE_EXHAUSTED": 429}
 
 # An ErrorInfo reason anywhere in the text: reason: "IAM_PERMISSION_DENIED" / reason = SERVICE_DISABLED
-_REASON_WORD = re.compile(r"\b([A-Z][A-Z0-9_]{5,60})\b")
+_REASON_WORD = lazy_compile(r"\b([A-Z][A-Z0-9_]{5,60})\b")
 # Status names as printed: "StatusCode.PERMISSION_DENIED", "PERMISSION_DENIED:", "status: PERMISSION_DENIED"
-_STATUS_NAME = re.compile(
+_STATUS_NAME = lazy_compile(
     r"\b(PERMISSION_DENIED|UNAUTHENTICATED|FAILED_PRECONDITION|RESOURCE_EXHAUSTED|NOT_FOUND|INVALID_ARGUMENT"
     r"|ALREADY_EXISTS|DEADLINE_EXCEEDED|UNAVAILABLE)\b"
 )
 # Go gRPC: "rpc error: code = PermissionDenied desc = ..."; Ruby: "GRPC::PermissionDenied"
-_GO_GRPC = re.compile(r"code = ([A-Za-z]{3,40}) desc = |GRPC::([A-Za-z]{3,40})")
+_GO_GRPC = lazy_compile(r"code = ([A-Za-z]{3,40}) desc = |GRPC::([A-Za-z]{3,40})")
 # HTTP status as clients print it: "googleapi: Error 403:", "<HttpError 403 when", "Forbidden: 403 GET",
 # "ResponseError: code=403", "status=[403]", "HTTP Error: 403", "AccessDeniedException: 403", '"code": 403'
-_HTTP_STATUS = re.compile(
+_HTTP_STATUS = lazy_compile(
     r"googleapi: Error (\d{3})|HTTPError (\d{3})|exceptions\.[A-Za-z]{3,40}: (\d{3})\b|ResponseError: code=(\d{3})"
     r"|status=\[(\d{3})\]|HTTP Error: (\d{3})|AccessDeniedException: (\d{3})|\"code\": ?(\d{3})\b|Error (\d{3}) \("
     r"|\b(\d{3}) (?:Forbidden|Unauthorized|Bad Request)\b|\[(\d{3})\] Errors|Exception: (\d{3})\b|ERROR: (\d{3}):"
@@ -47,26 +48,26 @@ _HTTP_STATUS = re.compile(
     re.MULTILINE,
 )
 # Legacy reason after the message: "googleapi: Error 403: ..., forbidden"; ', "reason": "forbidden"'
-_LEGACY = re.compile(
+_LEGACY = lazy_compile(
     r"(?:[,\"'] ?|: |Reason: )(?:reason\"?: ?\"?)?(forbidden|insufficientPermissions|accessNotConfigured|accessDenied"
     r"|authError|required|keyInvalid|ipRefererBlocked|rateLimitExceeded|userRateLimitExceeded|quotaExceeded|notFound"
     r"|conditionNotMet|failedPrecondition|accountDisabled|duplicate|alreadyExists|badRequest|notAuthorized"
     r"|dailyLimitExceededUnreg|dailyLimitExceeded)\b"
 )
 # Container registries: "DENIED: Permission ..."; {"errors":[{"code":"DENIED", ...}]}; YAML "code: ZONE_..._EXHAUSTED"
-_REGISTRY_CODE = re.compile(
+_REGISTRY_CODE = lazy_compile(
     r"\b(DENIED|UNAUTHORIZED): |\"code\": ?\"(DENIED|UNAUTHORIZED)\"|\bcode: ([A-Z][A-Z_]{3,60})\b"
 )
 # Metadata printed as key/value: permission: "x", 'service': 'x', method = "x", consumer: "projects/1"
-_META = re.compile(
+_META = lazy_compile(
     r"[\"']?(permission|service|method|consumer|uid|vpcServiceControlsUniqueIdentifier|vpcServiceControlsUniqueId"
     r"|errorInfoId|error_info_id|containerInfo|serviceTitle|activationUrl|principal|fullResourceName)[\"']?\s?[:=]\s?[\"']?([^\"'\s,}\]]{1,300})"
 )
 # .NET RequestError: "Errors [ Message[...] Location[ - ] Reason[productNotCompatibleWithDevice] Domain[...] ]"
-_DOTNET_REASON = re.compile(r"Reason\[([A-Za-z]{3,60})\]")
+_DOTNET_REASON = lazy_compile(r"Reason\[([A-Za-z]{3,60})\]")
 # Protobuf text format of ErrorInfo metadata: 'metadata { key: "service" value: "pubsub.googleapis.com" }'
-_PROTO_META = re.compile(r"key: \"([A-Za-z_]{2,60})\"\s{0,20}value: \"([^\"]{1,300})\"")
-_REQUEST_ID = re.compile(r"(?:request[_ ]?id|requestId|x-goog-request-id)[\"']?\s?[:=]\s?[\"']?([A-Za-z0-9-]{8,100})")
+_PROTO_META = lazy_compile(r"key: \"([A-Za-z_]{2,60})\"\s{0,20}value: \"([^\"]{1,300})\"")
+_REQUEST_ID = lazy_compile(r"(?:request[_ ]?id|requestId|x-goog-request-id)[\"']?\s?[:=]\s?[\"']?([A-Za-z0-9-]{8,100})")
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from adapters.http.edge import EdgeBlock, read_edge_block
 from adapters.http.not_access import NOT_ACCESS_NOTES, not_found, quota_exceeded, tls_failure
 from adapters.http.phrases import Phrase, find_phrase, is_rate_limit
 from adapters.http.status import status_in_text, url_in_text
+from adapters.lazyre import lazy_compile
 
 PROVIDER: Final = "http"
 
@@ -253,16 +254,16 @@ def _classify(
 # in the query string, an Authorization header, user:password@ in the URL.
 _CREDENTIALS_SENT: Final = (
     (
-        re.compile(r"https?://[^\s'\"<>]{1,300}?/(?:users/)?(?:sign_?in|log_?in|oauth2?/token|token|authenticate)\b"),
+        lazy_compile(r"https?://[^\s'\"<>]{1,300}?/(?:users/)?(?:sign_?in|log_?in|oauth2?/token|token|authenticate)\b"),
         "a sign-in or token endpoint",
     ),
-    (re.compile(r"[?&](?:key|api_?key|token|access_token|auth|apikey)=[^&\s]{1,300}"), "a key or token in the URL"),
+    (lazy_compile(r"[?&](?:key|api_?key|token|access_token|auth|apikey)=[^&\s]{1,300}"), "a key or token in the URL"),
     # a header line of a request dump (curl -v "> Authorization: ..."), not a sentence quoting one
     (
-        re.compile(r"^[>* ]{0,4}authorization: ?(?:bearer|basic|token|digest) ", re.IGNORECASE | re.MULTILINE),
+        lazy_compile(r"^[>* ]{0,4}authorization: ?(?:bearer|basic|token|digest) ", re.IGNORECASE | re.MULTILINE),
         "an Authorization header",
     ),
-    (re.compile(r"https?://[^\s/@:'\"]{1,100}:[^\s/@'\"]{1,200}@"), "user:password in the URL"),
+    (lazy_compile(r"https?://[^\s/@:'\"]{1,100}:[^\s/@'\"]{1,200}@"), "user:password in the URL"),
 )
 
 
@@ -285,7 +286,7 @@ _RANK: Final[dict[str, int]] = {
 
 # npm: "Unable to authenticate, need: Basic realm=\"Artifactory Realm\"";
 # a log line: "WWW-Authenticate: Bearer realm=\"x\", error=\"invalid_token\""
-_CHALLENGE_IN_TEXT = re.compile(
+_CHALLENGE_IN_TEXT = lazy_compile(
     r"(?:WWW-Authenticate|Proxy-Authenticate|need)[\"']?: ?[\"']?"
     r"((?:Basic|Bearer|Digest|Negotiate|NTLM|Token)\b[^\n]{0,500})",
     re.IGNORECASE,

@@ -14,10 +14,11 @@ of the text. Free-text messages are left to the phrase table.
 
 from __future__ import annotations
 
-import re
 from collections import deque
 from dataclasses import dataclass
 from typing import Any, Final
+
+from adapters.lazyre import lazy_compile
 
 _MAX_NODES: Final = 400
 
@@ -31,7 +32,7 @@ _KEYS: Final = frozenset(
 )  # fmt: skip
 
 # 'error': 'missing_scope' / "errorCode":"insufficient_scope" / errorCode: E0000011;
-_LOOSE_FIELD = re.compile(
+_LOOSE_FIELD = lazy_compile(
     r"(?<![A-Za-z_-])[\"']?([A-Za-z][A-Za-z_-]{0,40})[\"']? ?[:=] ?"
     r"(?:[\"']([^\"'\n]{1,300})[\"']|([A-Za-z0-9_.:-]{1,100}))"
 )
@@ -165,7 +166,7 @@ def _loose_fields(text: str) -> dict[str, str]:
 
 # GitHub GraphQL: "requires one of the following scopes: ['read:org']"; Auth0: "Insufficient
 # scope, expected any of: read:users,read:current_user"
-_REQUIRED_SCOPES = re.compile(
+_REQUIRED_SCOPES = lazy_compile(
     r"requires one of the following scopes: \[([^\]]{1,300})\]|expected any of: ([A-Za-z0-9:_.,/-]{1,300})"
 )
 

@@ -7,40 +7,41 @@ header that is wrong. Every pattern is anchored on a literal phrase and bounded.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Final
 
+from adapters.lazyre import lazy_compile
+
 # Chrome: "Access to fetch at 'https://api.x/y' from origin 'http://localhost:3000' has been
 #          blocked by CORS policy: ..."
-_CHROME = re.compile(
+_CHROME = lazy_compile(
     r"Access to (?:fetch|XMLHttpRequest|script|font|image|resource|[A-Za-z]{1,20}) at "
     r"'([^'\s]{1,2048})' from origin '([^'\s]{1,512})' has been blocked by CORS policy"
 )
 # Firefox: "Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote
 #           resource at https://api.x/y. (Reason: CORS header 'Access-Control-Allow-Origin'
 #           missing). Status code: 200."
-_FIREFOX = re.compile(
+_FIREFOX = lazy_compile(
     r"Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote "
     r"resource at '?(\S{1,2048}?)'?\.? ?\.? \(Reason: ([^)]{1,300})\)(?:\.? ?Status code: ([0-9]{3}))?"
 )
 # Safari: "Origin http://localhost:3000 is not allowed by Access-Control-Allow-Origin."
 #         "Fetch API cannot load https://api.x/y due to access control checks."
-_SAFARI_ORIGIN = re.compile(
+_SAFARI_ORIGIN = lazy_compile(
     r"Origin (\S{1,512}) is not allowed by Access-Control-Allow-Origin\.?(?: Status code: ([0-9]{3}))?"
 )
-_SAFARI_LOAD = re.compile(r"(?:Fetch API|XMLHttpRequest) cannot load (\S{1,2048}?)\.? due to access control checks")
+_SAFARI_LOAD = lazy_compile(r"(?:Fetch API|XMLHttpRequest) cannot load (\S{1,2048}?)\.? due to access control checks")
 # Chrome: "Request header field authorization is not allowed by Access-Control-Allow-Headers"
-_HEADER_NOT_ALLOWED = re.compile(
+_HEADER_NOT_ALLOWED = lazy_compile(
     r"Request header field ([A-Za-z0-9_-]{1,100}) is not allowed by Access-Control-Allow-Headers"
 )
 # Firefox: "missing token 'authorization' in CORS header 'Access-Control-Allow-Headers'",
 #          "header 'xsrf-token' is not allowed according to header 'Access-Control-Allow-Headers'"
-_FIREFOX_HEADER = re.compile(
+_FIREFOX_HEADER = lazy_compile(
     r"(?:missing token|header) '([A-Za-z0-9_-]{1,100})' (?:in CORS header|is not allowed according to header)"
 )
 # Chrome: "Method PUT is not allowed by Access-Control-Allow-Methods in preflight response."
-_METHOD_NOT_ALLOWED = re.compile(r"Method ([A-Z]{3,10}) is not allowed by Access-Control-Allow-Methods")
+_METHOD_NOT_ALLOWED = lazy_compile(r"Method ([A-Z]{3,10}) is not allowed by Access-Control-Allow-Methods")
 
 _CORS_MARKERS: Final = (
     "blocked by CORS policy",

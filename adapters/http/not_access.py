@@ -14,8 +14,9 @@ Patterns are literal alternations over lower-cased text: linear.
 
 from __future__ import annotations
 
-import re
 from typing import Final, Literal
+
+from adapters.lazyre import lazy_compile
 
 NotAccessKind = Literal["rate_limit", "quota", "tls", "not_found"]
 
@@ -44,11 +45,11 @@ NOT_ACCESS_NOTES: Final[dict[str, str]] = {
     ),
 }
 
-_QUOTA = re.compile(
+_QUOTA = lazy_compile(
     r"insufficient_quota|exceeded your (?:current )?quota|quota (?:has been )?exceeded|exceeded (?:the |your )?quota"
     r"|out of quota|usage limit (?:has been )?(?:exceeded|reached)"
 )
-_TLS = re.compile(
+_TLS = lazy_compile(
     r"certificate_verify_failed|certificate verify failed|x509: certificate|pkix path building failed"
     r"|unable to find valid certification path|sslhandshakeexception|unable to get local issuer certificate"
     r"|self[ -]signed certificate in certificate chain|unable to verify the first certificate"
@@ -56,7 +57,7 @@ _TLS = re.compile(
     r"|the remote certificate is invalid|certpathbuilderexception|curl: \((?:35|51|58|60|77|83)\)"
     r"|peer's certificate|ssl certificate verification|certificate verification (?:probably )?failed"
 )
-_NOT_FOUND = re.compile(
+_NOT_FOUND = lazy_compile(
     r"\bcode e404\b|\b404 not found\b|\b404 \(not found\)|\bhttp error 404\b|is not in (?:the|this) (?:npm )?registry"
     r"|\bmanifest unknown\b|\b404 client error: not found\b"
 )

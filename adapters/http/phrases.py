@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
+from adapters.lazyre import LazyPattern, lazy_compile
+
 _AUTHN_STATUSES: Final = frozenset({200, 400, 401, 403, 407})
 _AUTHZ_STATUSES: Final = frozenset({200, 403})
 
@@ -26,11 +28,11 @@ class Phrase:
 
 
 # Most specific first: a scope message often also says "forbidden".
-_TABLE: Final[tuple[tuple[re.Pattern[str], str, frozenset[int]], ...]] = (
+_TABLE: Final[tuple[tuple[LazyPattern, str, frozenset[int]], ...]] = (
     (
         # GitHub GraphQL: "Your token has not been granted the required scopes to execute this query"
         # GitLab: "insufficient_scope"; Slack: "missing_scope"; "Insufficient scope for this action"
-        re.compile(
+        lazy_compile(
             r"insufficient[_ ]scopes?|not been granted the required scopes?|missing[_ ]scopes?"
             r"|required scopes? (?:is|are) missing|scope (?:is )?(?:required|missing)"
             r"|does not have the required scopes?|token does not have .{0,40} scopes?",
@@ -41,7 +43,7 @@ _TABLE: Final[tuple[tuple[re.Pattern[str], str, frozenset[int]], ...]] = (
     ),
     (
         # GitHub: "Bad credentials"; DRF: "Invalid token."; "jwt expired"; "Token has expired"
-        re.compile(
+        lazy_compile(
             r"bad credentials|invalid (?!csrf |xsrf )(?:[a-z0-9]{1,12} )?"
             r"(?:token|api[ _-]?key|key|credentials?|client|grant|password|signature|jwt|secret"
             r"|username|user ?name)"
@@ -69,7 +71,7 @@ _TABLE: Final[tuple[tuple[re.Pattern[str], str, frozenset[int]], ...]] = (
     (
         # DRF: "Authentication credentials were not provided."; GitHub: "Requires authentication"
         # Twilio: "Authentication Error - No credentials provided"
-        re.compile(
+        lazy_compile(
             r"credentials were not provided|requires authentication|no credentials provided"
             r"|missing (?:authorization|authentication|api key|access token|bearer token|credentials|token)"
             r"|(?:no|without) (?:authorization|auth(?:entication)?) (?:header|token)"
@@ -84,7 +86,7 @@ _TABLE: Final[tuple[tuple[re.Pattern[str], str, frozenset[int]], ...]] = (
     (
         # GitHub: "Resource not accessible by integration"; DRF: "You do not have permission to
         # perform this action."; Spring: "(type=Forbidden, status=403) Access Denied"
-        re.compile(
+        lazy_compile(
             r"resource not accessible by|do(?:n't| not) have permission|access (?:is )?denied"
             r"|permission denied|not (?:authori[sz]ed|allowed|permitted) to|forbidden"
             r"|insufficient (?:permissions?|privileges?|rights)|you are not allowed"
@@ -100,14 +102,14 @@ _TABLE: Final[tuple[tuple[re.Pattern[str], str, frozenset[int]], ...]] = (
     (
         # GitHub answers 404 for a private repository the caller cannot see ("Repository not
         # found"); its docs list missing access first among the causes.
-        re.compile(r"repository not found", re.IGNORECASE),
+        lazy_compile(r"repository not found", re.IGNORECASE),
         "http.authz.forbidden",
         frozenset({200, 403, 404}),
     ),
 )
 
 # GitHub: "API rate limit exceeded for 1.2.3.4"; "You have exceeded a secondary rate limit"
-_RATE_LIMIT = re.compile(
+_RATE_LIMIT = lazy_compile(
     r"rate[ -]?limit(?:ed| exceeded)?|too many requests|quota exceeded|request limit exceeded"
     r"|throttl(?:ed|ing)|slow down",
     re.IGNORECASE,
@@ -116,7 +118,7 @@ _RATE_LIMIT = re.compile(
 
 # The same patterns without IGNORECASE, run over `text.lower()`: a case-insensitive scan costs
 # several times a plain one in Python's engine, and lowering once is a single C pass.
-_LOWER_TABLE: Final = tuple((re.compile(pattern.pattern), reason, statuses) for pattern, reason, statuses in _TABLE)
+_LOWER_TABLE: Final = tuple((lazy_compile(pattern.pattern), reason, statuses) for pattern, reason, statuses in _TABLE)
 
 
 def find_phrase(text: str) -> Phrase | None:

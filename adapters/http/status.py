@@ -8,19 +8,21 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from adapters.lazyre import LazyPattern, lazy_compile
+
 # (pattern, what printed it). The first that matches wins; group 1 is the status.
-_STATUS_PATTERNS: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
+_STATUS_PATTERNS: Final[tuple[tuple[LazyPattern, str], ...]] = (
     # requests: "401 Client Error: Unauthorized for url: https://api.github.com/user"
-    (re.compile(r"\b([45][0-9]{2}) (?:Client|Server) Error: "), "the requests HTTPError"),
+    (lazy_compile(r"\b([45][0-9]{2}) (?:Client|Server) Error: "), "the requests HTTPError"),
     # axios: "Request failed with status code 403"; a script: "Status code : 401"
-    (re.compile(r"[Ss]tatus[ _-]?[Cc]ode ?:? ?([1-5][0-9]{2})\b"), "the 'status code' in the text"),
+    (lazy_compile(r"[Ss]tatus[ _-]?[Cc]ode ?:? ?([1-5][0-9]{2})\b"), "the 'status code' in the text"),
     # Chrome console: "the server responded with a status of 401 (Unauthorized)"
-    (re.compile(r"responded with a status of ([1-5][0-9]{2})\b"), "the browser console"),
+    (lazy_compile(r"responded with a status of ([1-5][0-9]{2})\b"), "the browser console"),
     # PowerShell: "Response status code does not indicate success: 401 (Unauthorized)."
-    (re.compile(r"does not indicate success: ([45][0-9]{2})\b"), "the PowerShell error"),
+    (lazy_compile(r"does not indicate success: ([45][0-9]{2})\b"), "the PowerShell error"),
     # .NET: "(403) Forbidden."; IIS: "403 - Forbidden"; "401 UNAUTHORIZED"; "407 Proxy Auth..."
     (
-        re.compile(
+        lazy_compile(
             r"\b(401|403|407|429)\)? ?-? ?\(?(?:Unauthori[sz]ed|Forbidden|Proxy Auth|Too Many)",
             re.IGNORECASE,
         ),
@@ -28,12 +30,12 @@ _STATUS_PATTERNS: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
     ),
     # urllib: "HTTP Error 403: Forbidden"; gh: "HTTP 401: ..."; "HTTP status 403"; Chrome: "HTTP ERROR 407"
     (
-        re.compile(r"\bHTTP(?: [Ee]rror| ERROR| [Ss]tatus| response)?:? ([1-5][0-9]{2})\b"),
+        lazy_compile(r"\bHTTP(?: [Ee]rror| ERROR| [Ss]tatus| response)?:? ([1-5][0-9]{2})\b"),
         "the 'HTTP nnn' in the text",
     ),
     # JSON / Python dict / Spring: "status": 403, 'statusCode': 401, status=403, status: '403'
     (
-        re.compile(
+        lazy_compile(
             r"\b(?:status|statusCode|status_code|status-code|httpStatus|code)[\"']? ?[:=] ?[\"']?"
             r"([1-5][0-9]{2})\b"
         ),
@@ -41,28 +43,28 @@ _STATUS_PATTERNS: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
     ),
     # go-github: "GET https://api.github.com/user: 401 Bad credentials []"
     (
-        re.compile(r"\b(?:GET|POST|PUT|PATCH|DELETE|HEAD) https?://[^\s]{1,2048}: ([45][0-9]{2})\b"),
+        lazy_compile(r"\b(?:GET|POST|PUT|PATCH|DELETE|HEAD) https?://[^\s]{1,2048}: ([45][0-9]{2})\b"),
         "the Go client error",
     ),
     # npm: "npm ERR! code E401"
-    (re.compile(r"\bcode E([45][0-9]{2})\b"), "npm's error code"),
+    (lazy_compile(r"\bcode E([45][0-9]{2})\b"), "npm's error code"),
     # "Received a 403 error", "Unexpected HTTP response 401", "returned 403", "got 401"
     (
-        re.compile(r"(?:[Rr]eceived|[Rr]esponse|[Rr]eturned|[Gg]ot)(?: an?)? (?:HTTP )?([45][0-9]{2})\b"),
+        lazy_compile(r"(?:[Rr]eceived|[Rr]esponse|[Rr]eturned|[Gg]ot)(?: an?)? (?:HTTP )?([45][0-9]{2})\b"),
         "the status in the text",
     ),
     # GitlabHttpError: 403: ..., RateLimitExceededException: 403 {...}, "Error code: 429", "Error 403"
-    (re.compile(r"(?:[Ee]rror|[Ee]xception|[Cc]ode):? ([45][0-9]{2})\b"), "the status in the text"),
+    (lazy_compile(r"(?:[Ee]rror|[Ee]xception|[Cc]ode):? ([45][0-9]{2})\b"), "the status in the text"),
 )
 
 # requests: "for url: https://x"; Chrome console: "GET https://x 401"; axios: "url: 'https://x'"
 _URL_PATTERNS: Final = (
-    re.compile(r"for url: (https?://[^\s'\"<>]{1,2048})"),
-    re.compile(r"\b(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) (https?://[^\s'\"<>]{1,2048})"),
-    re.compile(r"\burl: ?['\"](https?://[^\s'\"<>]{1,2048})['\"]"),
-    re.compile(r"\b(?:curl|http|wget)(?: -[A-Za-z]{1,8})* ['\"]?(https?://[^\s'\"<>]{1,2048})"),
+    lazy_compile(r"for url: (https?://[^\s'\"<>]{1,2048})"),
+    lazy_compile(r"\b(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) (https?://[^\s'\"<>]{1,2048})"),
+    lazy_compile(r"\burl: ?['\"](https?://[^\s'\"<>]{1,2048})['\"]"),
+    lazy_compile(r"\b(?:curl|http|wget)(?: -[A-Za-z]{1,8})* ['\"]?(https?://[^\s'\"<>]{1,2048})"),
     # gh: "HTTP 401: This endpoint requires you to be authenticated. (https://api.github.com/graphql)"
-    re.compile(r"\((https?://[^\s()'\"<>]{1,2048})\)"),
+    lazy_compile(r"\((https?://[^\s()'\"<>]{1,2048})\)"),
 )
 
 

@@ -9,7 +9,6 @@ cluster's 401 (on EKS: an IAM identity with no access entry); a bare Status obje
 
 from __future__ import annotations
 
-import re
 from typing import ClassVar, Final
 
 from adapters.base import Category, Diagnosis, Evidence, FindingsBuilder, Payload
@@ -29,6 +28,7 @@ from adapters.kubernetes.codes import (
     UNAUTHORIZED,
 )
 from adapters.kubernetes.grammar import RbacDenial, Status, find_status, read_rbac_denial
+from adapters.lazyre import lazy_compile
 from adapters.markers import MarkerSet
 
 PROVIDER: Final = "kubernetes"
@@ -43,18 +43,18 @@ CATEGORY_OF: Final[dict[str, Category]] = {
 
 _MARKERS: Final = MarkerSet(KUBERNETES_MARKERS)
 # kubectl's 'Error from server (Forbidden): ...' names the Status reason
-_SERVER_REASON = re.compile(r"Error from server \(([A-Za-z]{2,40})\)")
+_SERVER_REASON = lazy_compile(r"Error from server \(([A-Za-z]{2,40})\)")
 # 'aws eks get-token --cluster-name prod --region us-east-1'; 'arn:aws:eks:us-east-1:123456789012:cluster/prod'
-_EKS_CLUSTER = re.compile(
+_EKS_CLUSTER = lazy_compile(
     r"(?:--cluster-name|update-kubeconfig --name)[ =]([A-Za-z0-9][A-Za-z0-9_-]{0,99})"
     r"|:eks:[a-z0-9-]{1,30}:\d{12}:cluster/([A-Za-z0-9][A-Za-z0-9_-]{0,99})"
 )
 # 'getting credentials: exec: executable aws failed', 'executable gke-gcloud-auth-plugin not found'
-_PLUGIN = re.compile(
+_PLUGIN = lazy_compile(
     r"executable ([\w.-]{1,100}) (?:not found|failed)|exec: \"([\w.-]{1,100})\": executable file not found"
 )
-_PLUGIN_NAMES = re.compile(r"gke-gcloud-auth-plugin|kubelogin|aws-iam-authenticator|aws eks get-token")
-_WS = re.compile(r"\s+")
+_PLUGIN_NAMES = lazy_compile(r"gke-gcloud-auth-plugin|kubelogin|aws-iam-authenticator|aws eks get-token")
+_WS = lazy_compile(r"\s+")
 
 
 class KubernetesAdapter:

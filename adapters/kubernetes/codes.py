@@ -7,11 +7,12 @@ and the messages kubectl, client-go, Helm and the cloud plugins print.
 
 from __future__ import annotations
 
-import re
 from typing import Final
 
+from adapters.lazyre import LazyPattern, lazy_compile
+
 # Only a Kubernetes payload says these (so the adapter may claim it).
-KUBERNETES_MARKERS: Final = re.compile(
+KUBERNETES_MARKERS: Final = lazy_compile(
     # kubectl: 'Error from server (Forbidden): ...', 'error: You must be logged in to the server (Unauthorized)'
     r"Error from server \(|You must be logged in to the server|the server has asked for the client to provide credentials"
     # client-go's exec credential plugin: 'getting credentials: exec: executable aws failed with exit code 255'
@@ -39,7 +40,7 @@ KUBERNETES_MARKERS: Final = re.compile(
 # 'error: The gcp auth plugin has been removed. Please use the "gke-gcloud-auth-plugin" kubectl/client-go credential plugin instead.'
 # 'error: no Auth Provider found for name "gcp"'; kubelogin: 'error: get-token: authentication error: ...'
 # OIDC auth provider: 'Unable to connect to the server: failed to refresh token: oauth2: cannot fetch token: 400 Bad Request'
-EXEC_PLUGIN: Final = re.compile(
+EXEC_PLUGIN: Final = lazy_compile(
     r"getting credentials: |exec plugin: |executable [\w./-]{1,200} (?:not found|failed)"
     r"|[Tt]he (?:gcp|azure) auth plugin has been removed|[Nn]o Auth Provider found for name"
     r"|gke-gcloud-auth-plugin(?: not found|: ?(?:command )?not found| failed)|get-token: |kubelogin failed"
@@ -48,32 +49,32 @@ EXEC_PLUGIN: Final = re.compile(
 )
 
 # The cluster answered 401: it did not accept the credential the client sent.
-UNAUTHORIZED: Final = re.compile(
+UNAUTHORIZED: Final = lazy_compile(
     r"You must be logged in to the server|the server has asked for the client to provide credentials"
     r"|\"reason\": ?\"Unauthorized\"|Error from server \(Unauthorized\)"
     # Terraform's kubernetes and helm providers print the Status reason alone: "│ Error: Unauthorized"
     r"|Error: Unauthorized\b"
 )
 # A bare "Unauthorized" (client-go's discovery log lines) counts only with a Status object or a hint.
-BARE_UNAUTHORIZED: Final = re.compile(r"\bUnauthorized\b")
+BARE_UNAUTHORIZED: Final = lazy_compile(r"\bUnauthorized\b")
 
 # An EKS cluster: its plugin, its endpoint or its ARN (an Unauthorized here is an unmapped IAM identity).
-EKS: Final = re.compile(
+EKS: Final = lazy_compile(
     r"aws eks get-token|eks get-token|\.eks\.amazonaws\.com|arn:aws[a-z-]{0,10}:eks:|aws-iam-authenticator|aws-auth\b"
     r"|access entr(?:y|ies)|\bEKS\b|\beks\b|access to Kubernetes objects on this cluster"
 )
-GKE: Final = re.compile(r"gke-gcloud-auth-plugin|container\.googleapis\.com|\bGKE\b|\bgke_")
+GKE: Final = lazy_compile(r"gke-gcloud-auth-plugin|container\.googleapis\.com|\bGKE\b|\bgke_")
 # The EKS console's word for an IAM principal with no access entry
-EKS_CONSOLE: Final = re.compile(
+EKS_CONSOLE: Final = lazy_compile(
     r"(?:IAM principal|IAM identity) doesn't have access to Kubernetes objects on this cluster"
 )
-AKS: Final = re.compile(r"\.azmk8s\.io|\bAKS\b|in Azure\. Update role assignment|Azure does not have opinion")
+AKS: Final = lazy_compile(r"\.azmk8s\.io|\bAKS\b|in Azure\. Update role assignment|Azure does not have opinion")
 
 # Admission: a webhook, a ValidatingAdmissionPolicy, Pod Security (enforce) or PodSecurityPolicy said no.
 # 'admission webhook "validation.gatekeeper.sh" denied the request: [require-labels] ...'
 # 'pods "x" is forbidden: violates PodSecurity "restricted:latest": allowPrivilegeEscalation != false'
 # 'ValidatingAdmissionPolicy 'demo-policy.example.com' with binding 'demo-binding' denied request: ...'
-ADMISSION: Final = re.compile(
+ADMISSION: Final = lazy_compile(
     r"admission webhook \"(?P<webhook>[^\"\s]{1,253})\" denied the request"
     r"|is forbidden: violates PodSecurity \"(?P<level>[a-z]{1,20}:[\w.]{1,20})\""
     r"|ValidatingAdmissionPolicy '(?P<vap>[^'\s]{1,253})' with binding '[^'\s]{1,253}' denied request"
@@ -83,44 +84,44 @@ ADMISSION: Final = re.compile(
 )
 # Pod Security in warn or audit mode: the object was admitted; the paste is a warning.
 # 'Warning: would violate PodSecurity "restricted:latest": allowPrivilegeEscalation != false ...'
-POD_SECURITY_WARNING: Final = re.compile(r"would violate PodSecurity \"(?P<level>[a-z]{1,20}:[\w.]{1,20})\"")
-POD_SECURITY_LEVEL: Final = re.compile(r"PodSecurity \"([a-z]{1,20}:[\w.]{1,20})\"")
+POD_SECURITY_WARNING: Final = lazy_compile(r"would violate PodSecurity \"(?P<level>[a-z]{1,20}:[\w.]{1,20})\"")
+POD_SECURITY_LEVEL: Final = lazy_compile(r"PodSecurity \"([a-z]{1,20}:[\w.]{1,20})\"")
 
 # Failures that say "forbidden" or arrive from the API server but are not access failures, with
 # what each is (Diagnosis.note). 'pods "x" is forbidden: exceeded quota: compute-resources, requested: ...'
-NOT_ACCESS: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
+NOT_ACCESS: Final[tuple[tuple[LazyPattern, str], ...]] = (
     (
-        re.compile(r"exceeded quota: |failed quota: |is forbidden: \[(?:maximum|minimum) [a-z]{1,20} usage"),
+        lazy_compile(r"exceeded quota: |failed quota: |is forbidden: \[(?:maximum|minimum) [a-z]{1,20} usage"),
         "a ResourceQuota or LimitRange refused the request: no role or credential change will fix it. "
         "Read the quota it names (kubectl describe resourcequota -n NAMESPACE) and lower the request or raise the quota.",
     ),
     (
-        re.compile(r"because it is being terminated"),
+        lazy_compile(r"because it is being terminated"),
         "the namespace is being deleted: nothing can be created in it until it is gone.",
     ),
     (
-        re.compile(r"failed calling webhook \""),
+        lazy_compile(r"failed calling webhook \""),
         "an admission webhook could not be reached (its Service, endpoints or certificate): it did not deny "
         "the request, the API server failed to ask it. Check the webhook's pods and service, or its failurePolicy.",
     ),
     (
-        re.compile(r"error looking up service account |Error from server \(NotFound\)|\(NotFound\)|\" not found\b"),
+        lazy_compile(r"error looking up service account |Error from server \(NotFound\)|\(NotFound\)|\" not found\b"),
         "the object does not exist (NotFound): not an access failure. Check its name, namespace and context.",
     ),
     (
-        re.compile(
+        lazy_compile(
             r"Error from server \((?:AlreadyExists|Conflict)\)|the object has been modified|already exists\b"
             r"|Operation cannot be fulfilled on "
         ),
         "a conflict: the object already exists or changed since it was read. Re-read it and retry.",
     ),
     (
-        re.compile(r"x509: |certificate signed by unknown authority|tls: failed to verify"),
+        lazy_compile(r"x509: |certificate signed by unknown authority|tls: failed to verify"),
         "a TLS failure: the client does not trust the API server's certificate (certificate-authority-data in "
         "the kubeconfig), or the server name does not match it.",
     ),
     (
-        re.compile(
+        lazy_compile(
             r"connection to the server [^\s]{1,260} was refused|Unable to connect to the server: dial tcp"
             r"|connect: connection refused|i/o timeout|no such host|context deadline exceeded"
             r"|Kubernetes cluster unreachable: Get "
@@ -129,7 +130,7 @@ NOT_ACCESS: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
         "endpoint): not an access failure.",
     ),
     (
-        re.compile(
+        lazy_compile(
             r"Error from server \(TooManyRequests\)|too many requests|\(BadRequest\)|Error from server \(Invalid\)"
         ),
         "the API server refused the request for a reason other than access (rate limit or an invalid object).",
@@ -138,7 +139,7 @@ NOT_ACCESS: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
 
 # A cloud provider's own denial or credential error: its adapter reads the layer that said no
 # (a pod reaching S3 through IRSA, an exec plugin whose AWS profile expired, GKE's IAM requirement).
-CLOUD_OWN: Final = re.compile(
+CLOUD_OWN: Final = lazy_compile(
     r"is not authorized to perform: [a-z0-9-]{1,40}:|\bAccessDenied(?:Exception)?\b|ExpiredToken|InvalidClientTokenId"
     r"|Unable to locate credentials|NoCredentialProviders|Error when retrieving token from sso|UnauthorizedSSOTokenError|SignatureDoesNotMatch|UnrecognizedClientException|Token has expired and refresh failed"
     r"|AssumeRoleWithWebIdentity|requires one of \[\"[a-z]{2,40}\.|Required \"[a-z]{2,40}\.[A-Za-z]{1,60}\.[a-z]{1,40}\" permission"

@@ -15,31 +15,32 @@ Every pattern is bounded and has no nested quantifier over the same text (linear
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any, Final
 
+from adapters.lazyre import lazy_compile
+
 # 'pods is forbidden: User "system:serviceaccount:default:default" cannot list resource "pods" in API
 # group "" in the namespace "default"'; '... cannot list resource "nodes" in API group "" at the cluster scope'
-_RBAC = re.compile(
+_RBAC = lazy_compile(
     r'User "(?P<user>[^"]{0,256})" cannot (?P<verb>[a-z*]{1,32}) resource "(?P<resource>[^"\s]{1,253})"'
     r' in API group "(?P<group>[^"\s]{0,253})"(?: in the namespace "(?P<ns>[^"\s]{0,253})"|(?P<cluster> at the cluster scope))?'
 )
 # Servers before 1.14: 'User "system:serviceaccount:kube-system:default" cannot list configmaps in the
 # namespace "kube-system"'; 'cannot list nodes at the cluster scope'; OpenShift 3: 'in project "dev"'
-_RBAC_OLD = re.compile(
+_RBAC_OLD = lazy_compile(
     r'User "(?P<user>[^"]{0,256})" cannot (?P<verb>[a-z*]{1,32}) (?P<resource>[a-z][a-z0-9.-]{0,252}(?:/[a-z]{1,40})?)'
     r'(?: in the namespace "(?P<ns>[^"\s]{0,253})"| in project "(?P<project>[^"\s]{0,253})"|(?P<cluster> at the cluster scope))'
 )
 # Non-resource URLs: 'forbidden: User "system:anonymous" cannot get path "/"'
-_RBAC_PATH = re.compile(r'User "(?P<user>[^"]{0,256})" cannot (?P<verb>[a-z*]{1,32}) path "(?P<path>[^"\s]{1,512})"')
+_RBAC_PATH = lazy_compile(r'User "(?P<user>[^"]{0,256})" cannot (?P<verb>[a-z*]{1,32}) path "(?P<path>[^"\s]{1,512})"')
 # The object the request named, before "is forbidden": 'pods "web-0" is forbidden', 'deployments.apps "api" is forbidden'
-_OBJECT = re.compile(
+_OBJECT = lazy_compile(
     r'(?P<kind>[a-z][a-z0-9.-]{0,252}(?:/[a-z]{1,40})?) "(?P<name>[^"\s]{1,253})" is forbidden: User "'
 )
 
 # A ServiceAccount as an RBAC subject: system:serviceaccount:NAMESPACE:NAME
-SERVICE_ACCOUNT = re.compile(r"^system:serviceaccount:([a-z0-9][a-z0-9.-]{0,252}):([a-z0-9][a-z0-9.-]{0,252})$")
+SERVICE_ACCOUNT = lazy_compile(r"^system:serviceaccount:([a-z0-9][a-z0-9.-]{0,252}):([a-z0-9][a-z0-9.-]{0,252})$")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,91 @@
+"""Lazily compiled, prefiltered patterns answer exactly as `re` does (adapters/lazyre.py).
+
+Every adapter pattern is checked against `re.compile` of the same source on the real payloads of
+the suite (normalised text and flat text) and on hostile inputs: same match spans and groups, same
+substitutions. A prefilter that skipped a text the regex would match would change a diagnosis.
+"""
+
+from __future__ import annotations
+
+import gc
+import re
+from pathlib import Path
+
+import pytest
+
+import adapters.registry  # noqa: F401 - loads every adapter module, so all their patterns exist
+from adapters.lazyre import LazyPattern, lazy_compile, required_literals
+from adapters.normalize import normalize
+from tests.adapters.harness import load_payloads
+from tests.adapters.test_adversarial import ADVERSARIAL
+
+ROOT = Path(__file__).parent
+
+
+def _patterns() -> list[LazyPattern]:
+    found = {id(obj): obj for obj in gc.get_objects() if isinstance(obj, LazyPattern)}
+    return sorted(found.values(), key=lambda p: (p.pattern, p.flags))
+
+
+def _texts() -> list[str]:
+    texts: list[str] = []
+    for folder in sorted(path for path in ROOT.iterdir() if path.is_dir() and path.name != "__pycache__"):
+        for item in load_payloads(folder):
+            body = item["input"]
+            payload = normalize(body["error"], status_code=body.get("status_code"), headers=body.get("headers"))
+            texts += [payload.text, payload.flat]
+    texts += [text[:4096] for text in ADVERSARIAL.values()]
+    # Case folds outside ASCII: IGNORECASE matches "ſ" (long s) for "s" and "K" (Kelvin) for "k".
+    texts += ["AccesS DENIED ſtatus Kms Forbidden", "ſignature does not match", "TOKEN HAS EXPIRED AND REFRESH FAILED"]
+    return texts
+
+
+TEXTS = _texts()
+
+
+def _spans(matches: list[re.Match[str] | None]) -> list[object]:
+    return [(m.span(), m.groups()) if m is not None else None for m in matches]
+
+
+@pytest.mark.parametrize("pattern", _patterns(), ids=lambda p: p.pattern[:60])
+def test_every_adapter_pattern_answers_as_re_does(pattern: LazyPattern) -> None:
+    reference = re.compile(pattern.pattern, pattern.flags)
+    fresh = lazy_compile(pattern.pattern, pattern.flags)
+    # Every method shares one prefilter; search and finditer show it never skips a text with a match.
+    assert _spans([fresh.search(text) for text in TEXTS]) == _spans([reference.search(text) for text in TEXTS])
+    assert [[m.span() for m in fresh.finditer(t)] for t in TEXTS] == [
+        [m.span() for m in reference.finditer(t)] for t in TEXTS
+    ]
+
+
+def test_required_literals_are_what_every_match_contains() -> None:
+    assert required_literals(r"\bcode E([45][0-9]{2})\b") == ("code E",)
+    assert required_literals(r"Token has expired|aws sso login", re.IGNORECASE) == (
+        "token has expired",
+        "aws sso login",
+    )
+    # A group every match passes through; an optional one gives nothing.
+    assert required_literals(r"\b(401|403)\)? ?(?:Forbidden|Proxy Auth)") == ("Forbidden", "Proxy Auth")
+    assert required_literals(r"a(?:bcdef|ghijk)?") == ()
+    # A branch with no literal of its own makes the whole alternation unfilterable.
+    assert required_literals(r"Forbidden|\d{3}") == ()
+    # A scoped (?i:...) is not read as case-sensitive text.
+    assert required_literals(r"x(?i:forbidden)") == ()
+
+
+def test_caseless_prefilter_leaves_non_ascii_text_to_the_regex() -> None:
+    # "ſ" lower-cases to itself, yet IGNORECASE matches it for "s": the regex must decide.
+    pattern = lazy_compile(r"status code", re.IGNORECASE)
+    assert pattern.search("ſtatus code: 403") is not None
+    assert pattern.search("STATUS CODE: 403") is not None
+    assert pattern.search("no such words here") is None
+    assert pattern.sub("-", "a Status Code b") == "a - b"
+    assert pattern.sub("-", "nothing") == "nothing"
+    assert pattern.split("x status code y") == ["x ", " y"]
+
+
+def test_a_lazy_pattern_compiles_on_first_use_only() -> None:
+    pattern = lazy_compile(r"AccessDenied(?:Exception)?")
+    assert "search" not in vars(pattern)  # nothing compiled yet
+    assert pattern.search("An error occurred (AccessDeniedException)") is not None
+    assert "search" in vars(pattern)  # later calls go straight to the compiled method
