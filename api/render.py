@@ -149,7 +149,7 @@ def placeholders_in(command: str) -> tuple[str, ...]:
 
 
 # Commands that show who the caller is: the first step of most entries, never a layer's inspection.
-_WHO_AM_I: Final = (
+WHO_AM_I: Final = (
     "aws sts get-caller-identity", "gcloud auth list", "gcloud config get", "gcloud auth print",
     "printf 'data = \"access_token=",  # Google's tokeninfo: whose token, which scopes
 )  # fmt: skip
@@ -182,7 +182,7 @@ class CompiledEntry:
             else [
                 (step.command, when)
                 for step, when in zip(entry.diagnosis, self._whens["diagnosis"], strict=True)
-                if step.command is not None and not step.changes and not step.command.lstrip().startswith(_WHO_AM_I)
+                if step.command is not None and not step.changes and not step.command.lstrip().startswith(WHO_AM_I)
             ]
         )
 

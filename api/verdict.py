@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Final
 
+from api.render import WHO_AM_I
+
 PROVIDERS: Final = {
     "aws": "AWS",
     "gcp": "Google Cloud",
@@ -219,9 +221,11 @@ def first_step(guidance: dict[str, Any]) -> FirstStep | None:
     if fixes:
         return _step(fixes[0])
     diagnosis = guidance.get("diagnosis") or []
-    for step in diagnosis:
-        if step.get("command") and _ready(step):
-            return _step(step)
+    ready = [step for step in diagnosis if step.get("command") and _ready(step)]
+    # "Who am I" opens most playbooks, but the identity section already shows it: a step that
+    # inspects the layer is the better first thing, when there is one.
+    for step in sorted(ready, key=lambda step: str(step["command"]).lstrip().startswith(WHO_AM_I)):
+        return _step(step)
     first = [*diagnosis, *(guidance.get("fix") or [])][:1]  # every step needs a value: its words, no command
     return FirstStep(text=_text(first[0]), command=None, changes=False) if first else None
 

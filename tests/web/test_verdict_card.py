@@ -47,7 +47,8 @@ SAMPLES: Final = [
             "Denied": "iam:ListRoles",
             "On": "arn:aws:iam::123456789012:role/*",
         },
-        "aws organizations describe-policy --policy-id p-2kgnabcd",
+        "POLICY_ARN=arn:aws:organizations::987654321098:policy/o-qv5af4abcd/service_control_policy/p-2kgnabcd\n"
+        'aws organizations describe-policy --policy-id "${POLICY_ARN##*/}"',
     ),
     Sample(  # https://github.com/GoogleCloudPlatform/gsutil/issues/546
         "gcp",
