@@ -87,7 +87,7 @@ _MERGE = (
 # A key policy's Resource is "*", meaning "this KMS key" (KMS Developer Guide, "Elements in a key policy").
 _MERGE_KEY_POLICY = (
     "jq --arg sid {statement_id} --arg p {policy_principal} --arg a {action} "
-    "'.Statement = ([.Statement] | flatten) + [{Sid: $sid, Effect: \"Allow\", Principal: {AWS: $p}, Action: $a, Resource: \"*\"}]' "
+    '\'.Statement = ([.Statement] | flatten) + [{Sid: $sid, Effect: "Allow", Principal: {AWS: $p}, Action: $a, Resource: "*"}]\' '
     "policy.json > policy.merged.json"
 )
 _EMPTY = 'echo \'{"Version": "2012-10-17", "Statement": []}\' > policy.json'
