@@ -84,6 +84,12 @@ _MERGE = (
     "'.Statement = ([.Statement] | flatten) + [{Sid: $sid, Effect: \"Allow\", Principal: {AWS: $p}, Action: $a, Resource: $r}]' "
     "policy.json > policy.merged.json"
 )
+# A key policy's Resource is "*", meaning "this KMS key" (KMS Developer Guide, "Elements in a key policy").
+_MERGE_KEY_POLICY = (
+    "jq --arg sid {statement_id} --arg p {policy_principal} --arg a {action} "
+    '\'.Statement = ([.Statement] | flatten) + [{Sid: $sid, Effect: "Allow", Principal: {AWS: $p}, Action: $a, Resource: "*"}]\' '
+    "policy.json > policy.merged.json"
+)
 _EMPTY = 'echo \'{"Version": "2012-10-17", "Statement": []}\' > policy.json'
 
 # AWS: the resource type (adapters/derived.py) -> read, merge and write the resource's policy.
@@ -98,7 +104,7 @@ AWS_RESOURCE_POLICIES: Final[dict[str, str]] = {
     ),
     "kms_key": (
         "aws kms get-key-policy --key-id {resource} --policy-name default --query Policy --output text > policy.json\n"
-        + _MERGE
+        + _MERGE_KEY_POLICY
         + "\n"
         "aws kms put-key-policy --key-id {resource} --policy-name default --policy file://policy.merged.json"
     ),

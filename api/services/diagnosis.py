@@ -108,6 +108,8 @@ def diagnose_request(
                 named = {"Principal": "*", "Condition": {"StringEquals": {"aws:PrincipalArn": principal}}}
             else:
                 named = {"Principal": {"AWS": principal}}
+            if derived.get("resource_type") == "kms_key":  # in a key policy, "*" means "this KMS key"
+                statement = {**statement, "Resource": "*"}
             head = {key: statement[key] for key in ("Sid", "Effect") if key in statement}
             suggestion["policy"]["Statement"][0] = {**head, **named, **statement}  # Principal after Effect
         guidance["least_privilege"] = suggestion

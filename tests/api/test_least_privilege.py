@@ -117,6 +117,24 @@ def test_resource_policy_suggestion_names_the_principal(shared_client: TestClien
     assert statement["Action"] == "s3:GetObject"
 
 
+def test_key_policy_suggestion_uses_this_key_as_its_resource(shared_client: TestClient) -> None:
+    # In a key policy, Resource is "*", meaning "this KMS key" (KMS Developer Guide, key policy elements).
+    error = (
+        "An error occurred (AccessDeniedException) when calling the Decrypt operation: User: "
+        "arn:aws:sts::777788889999:assumed-role/reader/i-0abc is not authorized to perform: kms:Decrypt on "
+        "resource: arn:aws:kms:us-east-1:777788889999:key/1234abcd-12ab-34cd-56ef-1234567890ab because no "
+        "resource-based policy allows the kms:Decrypt action"
+    )  # synthetic: the IAM wording for a key policy that names no one
+    body = shared_client.post("/v1/diagnose", json={"error": error}).json()
+    assert body["reason"] == "aws.authz.implicit_deny.resource_policy"
+    statement = body["guidance"]["least_privilege"]["policy"]["Statement"][0]
+    assert statement["Principal"] == {"AWS": "arn:aws:iam::777788889999:role/reader"}
+    assert statement["Resource"] == "*"
+    commands = [step.get("command") or "" for step in body["guidance"]["fix"]]
+    merge = next(command for command in commands if "put-key-policy" in command)
+    assert 'Resource: "*"' in merge
+
+
 def test_endpoint_policy_suggestion_uses_principal_arn_condition(shared_client: TestClient) -> None:
     # The IAM User Guide's example; gateway endpoints accept only Principal "*".
     error = (
