@@ -47,7 +47,9 @@ def test_explain_reads_a_pipe_and_puts_the_verdict_first() -> None:
     assert lines[0] == "AUTHORIZATION  ·  AWS"  # the verdict card first
     assert "  Who said no  an SCP in your organization (an explicit Deny)" in lines[:8]
     card = "\n".join(lines[: lines.index("Who made the call")])  # the card: its first step reads the named SCP
-    assert "POLICY_ARN=arn:aws:organizations::987654321098:policy/o-qv5af4abcd/service_control_policy/p-2kgnabcd" in card
+    assert (
+        "POLICY_ARN=arn:aws:organizations::987654321098:policy/o-qv5af4abcd/service_control_policy/p-2kgnabcd" in card
+    )
     assert 'aws organizations describe-policy --policy-id "${POLICY_ARN##*/}"' in card
     assert "aws · authorization · Explicit Deny in a service control policy (SCP)" in lines  # then the playbook
     assert "policy_arn" in result.stdout and "p-2kgnabcd" in result.stdout
