@@ -77,19 +77,23 @@ GCP_LEVEL_OF_RESOURCE: Final[dict[str, str]] = {
     "billing_account": "billing_account",
 }
 
-# jq adds one statement to the document in policy.json and writes policy.merged.json; a policy whose
-# Statement is a single object (allowed by the policy grammar) becomes a list first.
-_MERGE = (
-    "jq --arg sid {statement_id} --arg p {policy_principal} --arg a {action} --arg r {resource} "
-    "'.Statement = ([.Statement] | flatten) + [{Sid: $sid, Effect: \"Allow\", Principal: {AWS: $p}, Action: $a, Resource: $r}]' "
-    "policy.json > policy.merged.json"
-)
+
+def _merge(resource: str) -> str:
+    """jq adding one Allow statement for the principal and action, on `resource` (a jq expression), to the
+    document in policy.json, written to policy.merged.json; a Statement that is a single object (allowed by
+    the policy grammar) becomes a list first."""
+    return (
+        "jq --arg sid {statement_id} --arg p {policy_principal} --arg a {action} "
+        + ("--arg r {resource} " if resource == "$r" else "")
+        + "'.Statement = ([.Statement] | flatten) + "
+        + f'[{{Sid: $sid, Effect: "Allow", Principal: {{AWS: $p}}, Action: $a, Resource: {resource}}}]\' '
+        + "policy.json > policy.merged.json"
+    )
+
+
+_MERGE = _merge("$r")
 # A key policy's Resource is "*", meaning "this KMS key" (KMS Developer Guide, "Elements in a key policy").
-_MERGE_KEY_POLICY = (
-    "jq --arg sid {statement_id} --arg p {policy_principal} --arg a {action} "
-    '\'.Statement = ([.Statement] | flatten) + [{Sid: $sid, Effect: "Allow", Principal: {AWS: $p}, Action: $a, Resource: "*"}]\' '
-    "policy.json > policy.merged.json"
-)
+_MERGE_KEY_POLICY = _merge('"*"')
 _EMPTY = 'echo \'{"Version": "2012-10-17", "Statement": []}\' > policy.json'
 
 # AWS: the resource type (adapters/derived.py) -> read, merge and write the resource's policy.

@@ -150,7 +150,8 @@ def placeholders_in(command: str) -> tuple[str, ...]:
 
 # Commands that show who the caller is: the first step of most entries, never a layer's inspection.
 WHO_AM_I: Final = (
-    "aws sts get-caller-identity", "gcloud auth list", "gcloud config get", "gcloud auth print",
+    "aws sts get-caller-identity", "gcloud auth list", "gcloud config get", "gcloud auth print", "az account show",
+    "kubectl auth whoami",
     "printf 'data = \"access_token=",  # Google's tokeninfo: whose token, which scopes
 )  # fmt: skip
 
