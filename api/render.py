@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any, Final
 
 from adapters.derived import derived_facts
@@ -58,6 +58,8 @@ _STAND_IN = re.compile(
     r"<[^<>\s][^<>]{0,60}>|^\?+$|^[Xx]{3,}$|\*{3,}|^REDACTED$|^\.\.\.$|^(?:MY|YOUR)_[A-Z0-9_]{1,40}$|^[A-Z]{1,20}_(?:ID|NAME|ARN)$"
 )
 
+# The first character of every whole-value stand-in above that is not a capital letter.
+_STAND_IN_FIRST: Final = frozenset("?xX.")
 
 # Keys whose real values are always lower case (GCP ids and names): an upper-case one is a stand-in.
 # (Not secrets, topics, subscriptions, key rings, keys or datasets: their ids may hold capitals.)
@@ -72,7 +74,14 @@ def placeable(value: str | int, key: str | None = None) -> bool:
     text = str(value)
     if key in _LOWER_CASE_KEYS and any(char.isupper() for char in text):
         return False  # PROJECT-NAME, REGION, MY_PROJECT: GCP ids are lower case
-    return _CONTROL.search(text) is None and _STAND_IN.search(text) is None
+    if _CONTROL.search(text) is not None:
+        return False
+    # A stand-in has a "<" or "***", or is the whole value (so starts with "?", "x", "X", "." or a capital):
+    # any other value is placeable without running the pattern (this runs for every fact of a diagnosis).
+    first = text[:1]
+    if "<" not in text and "***" not in text and not (first in _STAND_IN_FIRST or "A" <= first <= "Z"):
+        return True
+    return _STAND_IN.search(text) is None
 
 
 def usable_facts(known: Mapping[str, str | int]) -> dict[str, str | int]:
@@ -115,6 +124,22 @@ class CommandTemplate:
                 out.append(shell_quote(str(facts[part])))
             else:
                 out.append(variable(part))
+        return "".join(out)
+
+    def filling(self, present: Collection[str]) -> str:
+        """The command as a `str.format_map` string, for facts all known placeable (`QuotedFacts`).
+
+        Each fact in `present` becomes a `{key}` field, filled with its shell-quoted value; the others
+        are their variables already; every other brace is doubled, so it stays literal. Filled, it
+        equals `render` of the same facts.
+        """
+        out: list[str] = []
+        for index, part in enumerate(self.parts):
+            if index % 2 == 1 and part in present:
+                out.append(f"{{{part}}}")
+            else:
+                text = part if index % 2 == 0 else variable(part)
+                out.append(text.replace("{", "{{").replace("}", "}}"))
         return "".join(out)
 
 
@@ -207,19 +232,34 @@ class CompiledEntry:
         changes state is never an inspection. `known` holds the facts and derived values together;
         `usable`, when given, is `usable_facts(known)`, computed once by a caller that asks several entries.
         """
-        if isinstance(self.entry, GuideEntry):
-            return None
         usable = usable if usable is not None else usable_facts(known)
-        best: tuple[str, list[str]] | None = None
+        chosen = self.inspection_plan(usable, case_of(usable))
+        return (chosen[0].format_map(QuotedFacts(usable)), list(chosen[1])) if chosen is not None else None
+
+    def inspection_plan(
+        self, usable: Mapping[str, str | int], case: tuple[object, ...]
+    ) -> tuple[str, tuple[str, ...]] | None:
+        """`inspection` before the values are placed: the chosen command's `filling` and what it lacks.
+
+        `case` is `case_of(usable)`; the choice depends on nothing else, so it is made once per case.
+        """
+        cached = self._inspections.get(case, _UNPLANNED)
+        if cached is not _UNPLANNED:
+            return cached  # type: ignore[return-value]
+        best: tuple[str, tuple[str, ...]] | None = None
         for command, when in self._inspection_steps:
             if when is not None and not applies(when, usable):
                 continue
             template = self._template(command)
-            absent = sorted(key for key in template.fact_keys if key not in usable)
+            absent = tuple(sorted(key for key in template.fact_keys if key not in usable))
             if not absent:
-                return template.render(usable), []
+                best = (template.filling(usable), ())
+                break
             if best is None:
-                best = (template.render(usable), absent)
+                best = (template.filling(usable), absent)
+        if len(self._inspections) >= _MAX_PLANS:  # bounded, as the render plans are
+            self._inspections.clear()
+        self._inspections[case] = best
         return best
 
     def render(
@@ -241,13 +281,47 @@ class CompiledEntry:
         known = {**(derived_facts(facts) if derived is None else derived), **(extra or {}), **facts}
         refused = {key for key, value in known.items() if not placeable(value, key)}
         known = {key: value for key, value in known.items() if key not in refused}
+        plan = self._plan(known, refused, for_case)
+        quoted = QuotedFacts(known)
         document = dict(self.document)
+        for section, steps in plan.sections:
+            rendered = []
+            for planned, filling in steps:
+                step = dict(planned)
+                if filling is not None:  # fresh lists: the plan serves every diagnosis of this case
+                    step["command"] = filling.format_map(quoted)
+                    step["missing"] = list(planned["missing"])
+                    step["variables"] = [dict(variable) for variable in planned["variables"]]
+                rendered.append(step)
+            document[section] = rendered
+        document["missing_facts"] = list(plan.missing)
+        if plan.refused:  # given, but not placed: say so, or a client reads them as never given
+            document["refused_facts"] = list(plan.refused)
+        return document
+
+    def _plan(self, known: Mapping[str, str | int], refused: set[str], for_case: bool) -> _RenderPlan:
+        """The rendering for this case, made once per case: which steps apply, what each lacks.
+
+        Everything but the placed values depends only on which facts are known and refused and on the
+        few values `applies` and the grant tables compare, so pastes that differ only in their values
+        (another user, another bucket) share one plan, and each diagnosis only fills in the values.
+        """
+        key = (case_of(known), known.get("grant_on"), frozenset(refused), for_case)
+        plan = self._plans.get(key)
+        if plan is None:
+            if len(self._plans) >= _MAX_PLANS:  # bounded whatever the traffic: a rebuild costs one walk
+                self._plans.clear()
+            plan = self._plans[key] = self._walk(known, refused, for_case)
+        return plan
+
+    def _walk(self, known: Mapping[str, str | int], refused: set[str], for_case: bool) -> _RenderPlan:
+        sections: list[tuple[str, tuple[tuple[dict[str, Any], str | None], ...]]] = []
         missing: set[str] = set()
         for section in ("diagnosis", "fix", "verify"):
-            if section not in document:
+            if section not in self.document:
                 continue
-            rendered = []
-            for raw, when in zip(document[section], self._whens[section], strict=True):
+            steps: list[tuple[dict[str, Any], str | None]] = []
+            for raw, when in zip(self.document[section], self._whens[section], strict=True):
                 step = dict(raw)
                 step.pop("when", None)
                 if when is not None and for_case and not applies(when, known):
@@ -258,23 +332,74 @@ class CompiledEntry:
                 if grant is not None:
                     step["command"] = _grant_command(grant, known)
                 command = step.get("command")
+                filling = None
                 if command is not None:
                     template = self._template(command)
                     absent = sorted({key for key in template.fact_keys if key not in known})
                     missing.update(absent)
                     # `missing`: the facts this step still needs, so a client can mark it "fill in first";
                     # `variables`: the shell variables standing for them in the command.
-                    step["command"] = template.render(known)
+                    filling = template.filling(known)
+                    step["command"] = filling  # keeps the key's place; replaced by the filled command
                     step["missing"] = absent
                     step["variables"] = [
                         {"name": variable_name(key), "fact": key, "label": fact_label(key)} for key in absent
                     ]
-                rendered.append(step)
-            document[section] = rendered
-        document["missing_facts"] = sorted(missing)
-        if refused & missing:  # given, but not placed: say so, or a client reads them as never given
-            document["refused_facts"] = sorted(refused & missing)
-        return document
+                steps.append((step, filling))
+            sections.append((section, tuple(steps)))
+        return _RenderPlan(tuple(sections), tuple(sorted(missing)), tuple(sorted(refused & missing)))
+
+    @cached_property
+    def _plans(self) -> dict[tuple[object, ...], _RenderPlan]:
+        return {}
+
+    @cached_property
+    def _inspections(self) -> dict[tuple[object, ...], tuple[str, tuple[str, ...]] | None]:
+        return {}
+
+
+# Cases kept per entry: a few shapes of paste per reason in practice; at worst a rebuild per diagnosis.
+_MAX_PLANS: Final = 256
+_UNPLANNED: Final = object()  # not in the cache (None is a cached answer: no step inspects)
+
+
+@dataclass(frozen=True, slots=True)
+class _RenderPlan:
+    """An entry rendered for one case, values not yet placed: each section's steps, with the
+    `str.format_map` filling of each command (None: no command), and the facts lacking and refused."""
+
+    sections: tuple[tuple[str, tuple[tuple[dict[str, Any], str | None], ...]], ...]
+    missing: tuple[str, ...]
+    refused: tuple[str, ...]
+
+
+class QuotedFacts(dict[str, str]):
+    """Placeable facts, each shell-quoted when a command first uses it (once per diagnosis, not per use).
+
+    The mapping `CommandTemplate.filling` strings are filled from (`filling.format_map(quoted)`).
+    """
+
+    __slots__ = ("_facts",)
+
+    def __init__(self, facts: Mapping[str, str | int]) -> None:
+        super().__init__()
+        self._facts = facts
+
+    def __missing__(self, key: str) -> str:
+        quoted = self[key] = shell_quote(str(self._facts[key]))
+        return quoted
+
+
+def case_of(known: Mapping[str, str | int]) -> tuple[object, ...]:
+    """What decides which steps apply to a diagnosis and what they lack (see `applies`): the facts
+    known, and the few values compared (principal kind, resource type, platform, denied service)."""
+    return (
+        frozenset(known),
+        known.get("principal_kind"),
+        known.get("resource_type"),
+        known.get("platform"),
+        denied_service(known),
+    )
 
 
 def denied_service(facts: Mapping[str, str | int]) -> str | None:

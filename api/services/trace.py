@@ -16,10 +16,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Final, Literal
 
 from api.catalog import Catalog
-from api.render import usable_facts
+from api.render import QuotedFacts, case_of, usable_facts
 
 Verdict = Literal["denied", "passed", "unknown"]
 
@@ -170,33 +171,49 @@ def trace(reason: str | None, known: Mapping[str, str | int], catalog: Catalog) 
     """Return the trace for a diagnosis: each layer in order with its status, proof and inspect command."""
     if not reason:
         return None
-    provider = reason.split(".", 1)[0]
-    statuses = aws_statuses(reason) if provider == "aws" else gcp_statuses(reason) if provider == "gcp" else None
-    if statuses is None:
+    layers = _layers(reason)
+    if layers is None:
         return None
-    layers = AWS_LAYERS if provider == "aws" else GCP_LAYERS
-    rows: list[dict[str, object]] = []
     usable = usable_facts(known)  # once, not once per layer: it was 40% of a diagnosis
-    # An explicit Deny whose policy type the message names: that layer's row carries the command of
-    # the reason's own entry (it reads the Deny statements); the generic walk on the "explicit Deny"
-    # row (identity policies first) would send an RCP or SCP denial to the wrong place.
-    named = reason.split(".")[3] if reason.startswith("aws.authz.explicit_deny.") else None
-    for layer in layers:
-        verdict, proves = statuses[layer.id]
-        entry = layer.entry
-        if named is not None and named != "unknown_policy":
-            entry = reason if layer.id == named else None if layer.id == "explicit_deny" else layer.entry
-        compiled = catalog.get(entry) if entry else None
-        inspection = compiled.inspection(known, usable) if compiled is not None else None
+    case = case_of(usable)  # which inspection step each layer shows depends on this alone (cached per case)
+    quoted = QuotedFacts(usable)
+    rows: list[dict[str, object]] = []
+    for layer, verdict, proves, asked in layers:
+        compiled = catalog.get(asked) if asked else None
+        inspection = compiled.inspection_plan(usable, case) if compiled is not None else None
         rows.append(
             {
                 "layer": layer.id,
                 "name": layer.name,
                 "verdict": verdict,
                 "proves": proves,
-                "inspect": inspection[0] if inspection else None,
-                "missing": inspection[1] if inspection else [],
+                "inspect": inspection[0].format_map(quoted) if inspection else None,
+                "missing": list(inspection[1]) if inspection else [],
                 "entry": layer.entry,
             }
         )
     return rows
+
+
+@lru_cache(maxsize=1024)
+def _layers(reason: str) -> tuple[tuple[Layer, Verdict, str, str | None], ...] | None:
+    """A reason's layers in order, each with its status, proof and the entry whose steps inspect it.
+
+    The same for every diagnosis of the reason: worked out once (the facts only fill the commands).
+    """
+    provider = reason.split(".", 1)[0]
+    statuses = aws_statuses(reason) if provider == "aws" else gcp_statuses(reason) if provider == "gcp" else None
+    if statuses is None:
+        return None
+    # An explicit Deny whose policy type the message names: that layer's row carries the command of
+    # the reason's own entry (it reads the Deny statements); the generic walk on the "explicit Deny"
+    # row (identity policies first) would send an RCP or SCP denial to the wrong place.
+    named = reason.split(".")[3] if reason.startswith("aws.authz.explicit_deny.") else None
+    rows = []
+    for layer in AWS_LAYERS if provider == "aws" else GCP_LAYERS:
+        verdict, proves = statuses[layer.id]
+        entry = layer.entry
+        if named is not None and named != "unknown_policy":
+            entry = reason if layer.id == named else None if layer.id == "explicit_deny" else layer.entry
+        rows.append((layer, verdict, proves, entry))
+    return tuple(rows)
