@@ -45,7 +45,6 @@ _HEADER_LINE = lazy_compile(r"^[<\s]{0,3}([A-Za-z][A-Za-z0-9-]{1,63}):[ \t]?(.{0
 # The XML documents providers return: S3 <Error>, EC2 <Response>, Query <ErrorResponse>
 _XML_START = lazy_compile(r"<\?xml[^>]{0,200}\?>|<(Error|ErrorResponse|Response)(?:\s[^<>]{0,300})?>")
 _MAX_XML_CANDIDATES: Final = 4
-_WS = lazy_compile(r"\s+")
 
 
 def normalize(
@@ -80,7 +79,7 @@ def normalize(
     text = _window(text)
     return Payload(
         text=text,
-        flat=_WS.sub(" ", text).strip(),
+        flat=" ".join(text.split()),  # every whitespace run one space (str.split's is re's \s), ends stripped
         data=data,
         xml=xml,
         status_code=status,

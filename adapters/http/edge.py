@@ -35,7 +35,9 @@ class EdgeBlock:
 
 # Cloudflare 1xxx codes that are blocks set by the site owner (1005-1012, 1020 WAF custom rule,
 # 1106 zone lockdown) or a rate limit (1015). "error 1020" alone is Cloudflare's wording.
-_CLOUDFLARE_CODE = lazy_compile(r"\berror(?: code)?:? ?(10(?:0[5-9]|1[0-25]|20)|1106)\b")
+# (The word boundary checked after "error", as a lookbehind: a pattern that starts with its literal
+# is searched for at C speed, one that starts with \b is tried at every position, ~25x slower.)
+_CLOUDFLARE_CODE = lazy_compile(r"error(?<=\berror)(?: code)?:? ?(10(?:0[5-9]|1[0-25]|20)|1106)\b")
 _CLOUDFLARE_ALONE: Final = frozenset({"1010", "1020", "1015"})  # distinctive without more context
 _CLOUDFLARE_CONTEXT = lazy_compile(r"cloudflare|ray id|cf-ray|access denied|cdn-cgi")
 _CLOUDFLARE_PAGE = lazy_compile(
