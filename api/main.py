@@ -25,6 +25,7 @@ from api.metrics import Metrics
 from api.ratelimit import make_rate_limiter
 from api.request_log import RequestLogMiddleware
 from api.routes import diagnose, docs, entries, feedback, health, reasons, scan, search, stats, web
+from api.routes.fast_diagnose import FastDiagnose
 from api.services.history import HistoryWriter
 from api.services.least_privilege import load_iam_index
 from api.services.response_cache import ResponseCache
@@ -90,6 +91,8 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None)
     app.state.rate_limiter = make_rate_limiter(settings)
     problems.install(app)
     openapi.install(app)
+    # Innermost: a plain diagnose request, its body checked by the limits below, skips FastAPI's resolver.
+    app.add_middleware(FastDiagnose)
     app.add_middleware(
         BodyLimitMiddleware,
         max_body_bytes=settings.max_body_bytes,

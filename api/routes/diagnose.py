@@ -51,6 +51,11 @@ async def diagnose(
     # cheaper on the event loop than a hop to the thread pool.
     if body.live:
         await _allow_live_checks(request)
+    return await answer(request, body, fields)
+
+
+async def answer(request: Request, body: DiagnoseRequest, fields: str) -> Response:
+    """The answer to a valid diagnose request (the route's, and the fast path's: api/routes/fast_diagnose.py)."""
     # From the app's state, not as dependencies: each dependency costs FastAPI's resolver ~25 µs a request.
     catalog: Catalog = request.app.state.catalog
     iam_index: IamActionIndex = request.app.state.iam_index
