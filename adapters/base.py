@@ -93,9 +93,10 @@ class FindingsBuilder:
 
     def add(self, field: str, value: FactValue | None, evidence: Evidence, basis: str) -> None:
         """Record a finding unless the value is empty or the field is already known."""
-        if isinstance(value, str):
+        if isinstance(value, str) and not value.isprintable():
             # Every fact ends up in a terminal, a log line or a command: no control characters
             # (ESC c resets a terminal, BEL, backspace rewrites what is shown), whichever adapter read it.
+            # (A printable value has none: the check is ~10x cheaper than the translation it spares.)
             value = value.translate(_CONTROL_CHARACTERS)
         if value is None or value == "" or field in self._findings:
             return

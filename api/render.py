@@ -74,7 +74,7 @@ def placeable(value: str | int, key: str | None = None) -> bool:
     text = str(value)
     if key in _LOWER_CASE_KEYS and any(char.isupper() for char in text):
         return False  # PROJECT-NAME, REGION, MY_PROJECT: GCP ids are lower case
-    if _CONTROL.search(text) is not None:
+    if not text.isprintable() and _CONTROL.search(text) is not None:  # printable: no control character
         return False
     # A stand-in has a "<" or "***", or is the whole value (so starts with "?", "x", "X", "." or a capital):
     # any other value is placeable without running the pattern (this runs for every fact of a diagnosis).
