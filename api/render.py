@@ -358,8 +358,9 @@ class CompiledEntry:
         return {}
 
 
-# Cases kept per entry: a few shapes of paste per reason in practice; at worst a rebuild per diagnosis.
-_MAX_PLANS: Final = 256
+# Cases kept per entry: a few shapes of paste per reason in practice; past the bound, a rebuild per
+# diagnosis (the walk's own cost). A plan is ~10 KB: at most ~10 MB for the catalogue, whatever the traffic.
+_MAX_PLANS: Final = 16
 _UNPLANNED: Final = object()  # not in the cache (None is a cached answer: no step inspects)
 
 
