@@ -114,6 +114,8 @@ def _unwrap_fixed_width(text: str) -> str:
     When two or more lines share one length of 60+ characters, a line of exactly that length
     that ends inside a word is a cut, and the next line continues that word with no separator.
     """
+    if "\n" not in text:
+        return text  # one line: nothing was cut (and the usual one-line paste skips the count below)
     lines = text.split("\n")
     lengths = Counter(len(line) for line in lines if len(line) >= _MIN_WRAP_WIDTH)
     if not lengths:
