@@ -1,11 +1,13 @@
 """A compiled catalogue snapshot for the CLI: parse and validate the content tree once, not per call.
 
-`whydenied explain` spends most of its own time reading ~60 YAML files, validating them and the
-14,000-row GCP role table. The result is pickled to the user's cache directory under a key that
-hashes every input it was built from: the content files' bytes, the source of the modules that
-define the entry and table models, and the Python and package versions. Any change gives a new key,
-so a snapshot is never used across a change; a mismatch, a corrupt file or an unwritable cache
-directory falls back to the ordinary load. Only a catalogue with no lint issue is ever written.
+`whydenied explain` would spend most of its own time reading ~60 YAML files and validating them and
+the 14,000-row GCP role table. The validated catalogue is copied into plain data (api/plain_catalog.py:
+no pydantic model, so reading it back needs no pydantic either) and pickled to the user's cache
+directory under a key that hashes every input it was built from: the content files' bytes, the source
+of the modules that define, validate or copy the entries, and the Python and format versions. Any
+change gives a new key, so a snapshot is never used across a change; a mismatch, a corrupt file or an
+unwritable cache directory falls back to the full load (which then writes the snapshot). Only a
+catalogue with no lint issue is ever written.
 
 The snapshot lives in the user's own cache directory (created 0700): whoever can write there can
 already run code as the user, so unpickling it trusts no one new.
@@ -21,22 +23,25 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Final
 
-from api.catalog import ENTRY_FOLDERS, TAXONOMY_FILE, Catalog, content_root, load_catalog
-from api.services.gcp_roles import ROLES_FILE
+from api.content_files import ENTRY_FOLDERS, ROLES_FILE, TAXONOMY_FILE
+from api.plain_catalog import PlainCatalog
 
-FORMAT: Final = 1  # bump when the snapshot's layout changes
+FORMAT: Final = 2  # bump when the snapshot's layout changes (2: plain data, api/plain_catalog.py)
 _PREFIX: Final = "catalog-"
 # The modules whose classes a snapshot holds or whose rules built it: a change to any of them
-# changes what `load_catalog` would return.
+# changes what the snapshot would hold. Read as source files, not imported (they load pydantic).
 _MODEL_MODULES: Final = (
     "api.catalog",
+    "api.content_files",
     "api.entries",
     "api.render",
+    "api.plain_catalog",
     "api.taxonomy",
     "api.command_lints",
     "api.services.gcp_roles",
     "adapters.derived",
 )
+_PACKAGE_ROOT: Final = Path(__file__).resolve().parent.parent  # holds api/ and adapters/
 
 
 def cache_dir() -> Path:
@@ -51,10 +56,9 @@ def cache_dir() -> Path:
 def snapshot_key(root: Traversable) -> str:
     """Hash every input of the catalogue: content files, model source, interpreter and pickle format."""
     digest = hashlib.sha256(f"{FORMAT} {sys.version} {pickle.HIGHEST_PROTOCOL}".encode())
-    for name in _MODEL_MODULES:  # all imported by api.catalog, which this module imports
-        module = sys.modules.get(name)
-        source = getattr(module, "__file__", None)
-        digest.update(name.encode() + b"\0" + (Path(source).read_bytes() if source else b"?") + b"\0")
+    for name in _MODEL_MODULES:
+        source = _PACKAGE_ROOT.joinpath(*name.split(".")).with_suffix(".py")
+        digest.update(name.encode() + b"\0" + (source.read_bytes() if source.is_file() else b"?") + b"\0")
     inputs: list[tuple[str, Traversable]] = [(TAXONOMY_FILE, root / TAXONOMY_FILE), (ROLES_FILE, root / ROLES_FILE)]
     for folder_name in ENTRY_FOLDERS:
         folder = root / folder_name
@@ -66,24 +70,39 @@ def snapshot_key(root: Traversable) -> str:
     return digest.hexdigest()
 
 
-def load_catalog_snapshot(root: Traversable | None = None, directory: Path | None = None) -> Catalog:
-    """Return the catalogue `load_catalog(root, check=False)` would, from a snapshot when one matches."""
-    root = root if root is not None else content_root()
+def load_catalog_snapshot(root: Traversable | None = None, directory: Path | None = None) -> PlainCatalog:
+    """Return the catalogue `load_catalog(root, check=False)` would, as plain data, from a snapshot when one matches.
+
+    On a miss the full load runs (it raises ContentError on lint issues: nothing is written then).
+    """
+    root = root if root is not None else _content_root()
     directory = directory if directory is not None else cache_dir()
     try:
         key = snapshot_key(root)
     except OSError:
-        return load_catalog(root, check=False)
+        return _full_load(root)
     path = directory / f"{_PREFIX}{key[:40]}.pickle"
     cached = _read(path, key)
     if cached is not None:
         return cached
-    catalog = load_catalog(root, check=False)  # raises on lint issues: nothing is written then
+    catalog = _full_load(root)
     _write(directory, path, key, catalog)
     return catalog
 
 
-def _read(path: Path, key: str) -> Catalog | None:
+def _content_root() -> Traversable:
+    from importlib.resources import files
+
+    return files("content")
+
+
+def _full_load(root: Traversable) -> PlainCatalog:
+    from api.catalog import load_catalog  # pydantic, the YAML files, validation: only on a miss
+
+    return PlainCatalog.of(load_catalog(root, check=False))
+
+
+def _read(path: Path, key: str) -> PlainCatalog | None:
     try:
         with path.open("rb") as handle:
             stored_key, catalog = pickle.load(handle)  # noqa: S301  (our own cache dir; see the docstring)
@@ -91,12 +110,12 @@ def _read(path: Path, key: str) -> Catalog | None:
         return None
     except Exception:  # a truncated or foreign file: rebuild it
         return None
-    if stored_key != key or not isinstance(catalog, Catalog) or catalog.issues:
+    if stored_key != key or not isinstance(catalog, PlainCatalog):
         return None
     return catalog
 
 
-def _write(directory: Path, path: Path, key: str, catalog: Catalog) -> None:
+def _write(directory: Path, path: Path, key: str, catalog: PlainCatalog) -> None:
     """Write atomically (a reader never sees half a file); a read-only cache just means no snapshot."""
     import tempfile  # here: only the first call after a change writes (tempfile pulls in random)
 

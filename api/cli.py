@@ -216,24 +216,24 @@ def _headers(values: list[str]) -> dict[str, str]:
 def _explain(args: argparse.Namespace) -> int:
     import json
 
-    from pydantic import ValidationError
-
     from api.catalog_snapshot import load_catalog_snapshot
-    from api.schemas import DiagnoseRequest
-    from api.services.diagnosis import diagnose_request
+    from api.request_limits import request_problems
+    from api.services.diagnosis import diagnose
     from api.services.least_privilege import load_iam_index_lazily
     from api.terminal import Style, colour_wanted, render_markdown, render_text
 
     try:
         text = _read_input(args.file)
-        request = DiagnoseRequest(
-            error=text, status_code=args.status, headers=_headers(args.header) or None, provider=args.provider
-        )
-    except ValidationError as exc:
-        return _fail("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
+        headers = _headers(args.header) or None
     except (OSError, ValueError) as exc:
         return _fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
-    response = diagnose_request(request, load_catalog_snapshot(), load_iam_index_lazily).model_dump(mode="json")
+    # The bounds of POST /v1/diagnose (api/request_limits.py), checked without building its pydantic model.
+    if problems := request_problems(text, args.status, headers, args.provider):
+        return _fail("; ".join(problems))
+    response = diagnose(
+        text, status_code=args.status, headers=headers, provider=args.provider,
+        catalog=load_catalog_snapshot(), iam_index=load_iam_index_lazily,
+    )  # fmt: skip
     if args.live:
         _add_live_checks(response, args)
     if args.markdown:  # before --json: `diagnose` defaults to JSON, and --markdown must still win
@@ -279,7 +279,7 @@ def _entries(args: argparse.Namespace) -> int:
     catalog = load_catalog_snapshot()
     if args.id is None:
         for entry_id, compiled in sorted(catalog.entries.items()):
-            print(f"{entry_id:55} {compiled.entry.title}")
+            print(f"{entry_id:55} {compiled.title}")
         return 0
     found = catalog.get(args.id)
     if found is None:
