@@ -55,6 +55,7 @@ def test_a_content_change_is_never_answered_from_the_old_snapshot(tree: Path, tm
     cache = tmp_path / "cache"
     load_catalog_snapshot(tree, cache)
     old = _snapshots(cache)
+    stale = old[0].read_bytes()
     entry = tree / "aws" / f"{REASON}.yaml"
     text = entry.read_text(encoding="utf-8")
     title = next(line for line in text.splitlines() if line.startswith("title:"))
@@ -62,7 +63,7 @@ def test_a_content_change_is_never_answered_from_the_old_snapshot(tree: Path, tm
 
     catalog = load_catalog_snapshot(tree, cache)
     assert catalog.entries[REASON].title == "A title edited after the snapshot was written"
-    assert _snapshots(cache) != old and len(_snapshots(cache)) == 1  # the stale snapshot is gone
+    assert _snapshots(cache) == old and old[0].read_bytes() != stale  # rewritten in place
 
 
 def test_a_snapshot_whose_stored_key_differs_is_not_trusted(tree: Path, tmp_path: Path) -> None:
@@ -71,7 +72,7 @@ def test_a_snapshot_whose_stored_key_differs_is_not_trusted(tree: Path, tmp_path
     [path] = _snapshots(cache)
     forged = PlainCatalog.of(load_catalog(tree, check=False))
     forged.entries[REASON].title = "forged"
-    path.write_bytes(pickle.dumps(("not the key", forged)))
+    path.write_bytes(b"".join(pickle.dumps(part) for part in (None, "not the key", forged)))  # no stamp
     assert load_catalog_snapshot(tree, cache).entries[REASON].title != "forged"
 
 
@@ -103,6 +104,57 @@ def test_the_key_covers_every_entry_file(tree: Path) -> None:
     before = snapshot_key(tree)
     (tree / "guides" / "extra.yaml").write_text("# a new file\n", encoding="utf-8")
     assert snapshot_key(tree) != before
+
+
+def test_a_matching_stamp_spares_reading_the_content(
+    tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import api.catalog_snapshot as snapshot
+
+    cache = tmp_path / "cache"
+    monkeypatch.setattr(snapshot, "_SETTLED_NS", 0)  # the tree was copied just now: stamp it all the same
+    load_catalog_snapshot(tree, cache)
+
+    def no_hashing(_root: object) -> str:
+        raise AssertionError("the content was hashed although no input changed")
+
+    monkeypatch.setattr(snapshot, "snapshot_key", no_hashing)
+    assert REASON in load_catalog_snapshot(tree, cache).entries
+
+
+def test_a_touched_but_unchanged_tree_is_answered_from_the_snapshot_and_restamped(
+    tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import api.catalog_snapshot as snapshot
+
+    cache = tmp_path / "cache"
+    monkeypatch.setattr(snapshot, "_SETTLED_NS", 0)
+    load_catalog_snapshot(tree, cache)
+    [path] = _snapshots(cache)
+    before = path.read_bytes()
+    entry = tree / "aws" / f"{REASON}.yaml"
+    entry.write_bytes(entry.read_bytes())  # as a checkout does: same bytes, new times
+
+    def no_full_load(_root: object) -> PlainCatalog:
+        raise AssertionError("rebuilt although the content did not change")
+
+    monkeypatch.setattr(snapshot, "_full_load", no_full_load)
+    assert REASON in load_catalog_snapshot(tree, cache).entries
+    assert path.read_bytes() != before  # the new stamp
+    monkeypatch.setattr(snapshot, "snapshot_key", lambda _root: pytest.fail("hashed again"))
+    assert REASON in load_catalog_snapshot(tree, cache).entries
+
+
+def test_inputs_changed_in_the_last_seconds_are_not_stamped(tree: Path) -> None:
+    # A file system with coarse timestamps could show an edit made in the same tick as unchanged.
+    import time
+
+    from api.catalog_snapshot import _settled, input_stamp
+
+    stamp = input_stamp(tree)
+    assert stamp is not None
+    assert _settled(stamp, time.time_ns()) is None  # the tree was copied just now
+    assert _settled(stamp, time.time_ns() + 3_000_000_000) == stamp
 
 
 def test_a_warm_snapshot_is_read_without_pydantic(tree: Path, tmp_path: Path) -> None:
