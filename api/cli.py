@@ -29,7 +29,8 @@ KEEP_CHARS: Final = 256 * 1024  # errors sit at the end of long logs: keep the t
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status."""
-    parser = _parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = _parser(lean=argv[:1] in (["explain"], ["diagnose"]))
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", None)
     if handler is None:
@@ -45,7 +46,12 @@ def main(argv: list[str] | None = None) -> int:
     return status
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(lean: bool = False) -> argparse.ArgumentParser:
+    """The command line; `lean` stops after explain and diagnose (what they print is the same either way).
+
+    Editors and MCP clients run `whydenied explain` once per paste: the other commands' parsers,
+    and the scanner's options module, cost it ~8 ms it never uses.
+    """
     parser = argparse.ArgumentParser(
         prog="whydenied",
         description="Explain access failures: which layer said no.",
@@ -83,6 +89,8 @@ def _parser() -> argparse.ArgumentParser:
         live.add_argument("--region", default=None, help="AWS region for --live (default: the profile's)")
         live.add_argument("--live-timeout", type=float, default=5.0, metavar="SECONDS", help="per call (default 5)")
         explain.set_defaults(handler=_explain)
+    if lean:
+        return parser
 
     from api.scan.cli import add_scan_parser  # argparse only: the scanner loads when `scan` runs
 

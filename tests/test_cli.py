@@ -210,6 +210,21 @@ def test_explain_path_imports_no_web_database_or_cloud_sdk(paste: str, tmp_path:
     assert result.stdout.strip().splitlines()[-2:] == ["[]", "0"]
 
 
+@pytest.mark.parametrize("command", ["explain", "diagnose"])
+def test_explain_help_is_what_the_full_parser_prints(command: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # `whydenied explain` builds only its own parser (start-up time): its help must not change.
+    import argparse
+
+    from api.cli import _parser
+
+    monkeypatch.setenv("COLUMNS", "100")
+    [commands] = [action for action in _parser()._actions if isinstance(action, argparse._SubParsersAction)]
+    result = _run(command, "--help", env={"COLUMNS": "100"})
+    assert result.returncode == 0
+    assert result.stdout == commands.choices[command].format_help()
+    assert "scan" in commands.choices  # the full parser was compared, not the lean one
+
+
 def test_entries_lists_and_shows_an_entry() -> None:
     listing = _run("entries")
     assert listing.returncode == 0
