@@ -7,7 +7,9 @@ directory under a key that hashes every input it was built from: the content fil
 of the modules that define, validate or copy the entries, and the Python and format versions. Any
 change gives a new key, so a snapshot is never used across a change; a mismatch, a corrupt file or an
 unwritable cache directory falls back to the full load (which then writes the snapshot). Only a
-catalogue with no lint issue is ever written.
+catalogue with no lint issue is ever written. The file also keeps the adapters' patterns compiled
+(adapters/lazyre.py `compiled_table`): Python's regex compiler is pure Python, and an AWS paste
+compiles some 60 patterns.
 
 Hashing 2.5 MB of content on every call cost more than reading the snapshot, so the file also holds
 a stamp of its inputs as `git status` compares them: each file's size, inode, modification and
@@ -30,13 +32,14 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+from adapters.lazyre import compiled_table, use_compiled_table
 from api.content_files import ENTRY_FOLDERS, ROLES_FILE, TAXONOMY_FILE
 from api.plain_catalog import PlainCatalog
 
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
 
-FORMAT: Final = 2  # bump when the snapshot's layout changes (2: plain data, api/plain_catalog.py)
+FORMAT: Final = 3  # bump when the snapshot's layout changes (2: plain data, 3: and compiled regexes)
 SNAPSHOT_FILE: Final = f"catalog-v{FORMAT}.pickle"
 _PREFIX: Final = "catalog-"
 # The modules whose classes a snapshot holds or whose rules built it: a change to any of them
@@ -131,10 +134,13 @@ def load_catalog_snapshot(root: Traversable | None = None, directory: Path | Non
             stored_stamp = pickle.load(handle)  # noqa: S301  (our own cache dir; see the docstring)
             if stamp is not None and stored_stamp == stamp:
                 pickle.load(handle)  # noqa: S301  the content key, not needed: nothing changed
-                return _checked(pickle.load(handle))  # noqa: S301
+                catalog = _checked(pickle.load(handle))  # noqa: S301
+                use_compiled_table(*pickle.load(handle))  # noqa: S301
+                return catalog
             key = snapshot_key(root)
             if pickle.load(handle) == key:  # noqa: S301  touched, not changed: re-stamp it
                 catalog = _checked(pickle.load(handle))  # noqa: S301
+                use_compiled_table(*pickle.load(handle))  # noqa: S301
                 if stamp is not None and stamp != stored_stamp:
                     _write(directory, path, key, stamp, catalog)
                 return catalog
@@ -174,6 +180,13 @@ def _full_load(root: Traversable) -> PlainCatalog:
     return PlainCatalog.of(load_catalog(root, check=False))
 
 
+def _regex_table() -> tuple[int, dict[Any, Any]]:
+    """Every adapter pattern, compiled (adapters/lazyre.py): a warm explain then compiles none itself."""
+    import adapters.registry  # noqa: F401  every adapter's patterns exist once it is imported
+
+    return compiled_table()
+
+
 def _write(directory: Path, path: Path, key: str, stamp: Stamp | None, catalog: PlainCatalog) -> None:
     """Write atomically (a reader never sees half a file); a read-only cache just means no snapshot."""
     import tempfile  # here: only the first call after a change writes (tempfile pulls in random)
@@ -184,7 +197,7 @@ def _write(directory: Path, path: Path, key: str, stamp: Stamp | None, catalog: 
         handle, temporary = tempfile.mkstemp(prefix=".tmp-", dir=directory)
         try:
             with os.fdopen(handle, "wb") as out:
-                for part in (stamp, key, catalog):
+                for part in (stamp, key, catalog, _regex_table()):
                     pickle.dump(part, out, protocol=pickle.HIGHEST_PROTOCOL)
             Path(temporary).replace(path)
         except BaseException:
