@@ -31,7 +31,10 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     argv = sys.argv[1:] if argv is None else argv
     parser = _parser(lean=argv[:1] in (["explain"], ["diagnose"]))
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # the top-level parser reports them, naming every command: the full one says it
+        parser = _parser()
+        args = parser.parse_args(argv)
     handler = getattr(args, "handler", None)
     if handler is None:
         parser.print_help()
@@ -60,7 +63,7 @@ def _parser(lean: bool = False) -> argparse.ArgumentParser:
         "  whydenied explain error.txt --markdown > ticket.md\n"
         "  curl -si https://api.example.com/me | whydenied explain --status 401\n"
         "  whydenied entries aws.authz.explicit_deny.scp",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_DescriptionFormatter,
     )
     parser.add_argument("--version", action=_VersionAction, nargs=0, help="print the version and exit")
     commands = parser.add_subparsers(title="commands")
@@ -69,7 +72,7 @@ def _parser(lean: bool = False) -> argparse.ArgumentParser:
         ("explain", "diagnose an error read from a file or stdin (offline, no server)"),
         ("diagnose", "the same as `explain --json`"),
     ):
-        explain = commands.add_parser(name, help=helptext)
+        explain = commands.add_parser(name, help=helptext, formatter_class=_Formatter)
         explain.add_argument("file", nargs="?", default="-", help="file with the error text (default: stdin)")
         explain.add_argument("--status", type=int, default=None, help="the HTTP status, if known")
         explain.add_argument(
@@ -146,6 +149,35 @@ def _parser(lean: bool = False) -> argparse.ArgumentParser:
     publish.add_argument("--dir", type=Path, default=None, help="content folder (default: ./content)")
     publish.set_defaults(handler=_publish)
     return parser
+
+
+def terminal_columns() -> int:
+    """Return `shutil.get_terminal_size().columns`, without importing shutil (bz2, lzma: ~3 ms).
+
+    argparse asks for the width whenever it makes a formatter, which add_argument does: explain
+    would import shutil to print nothing. The same rule: $COLUMNS, else stdout's terminal, else 80.
+    """
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
+
+
+class _Formatter(argparse.HelpFormatter):
+    """argparse's formatter, its width found without shutil (see terminal_columns)."""
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24, width: int | None = None):
+        super().__init__(prog, indent_increment, max_help_position, terminal_columns() - 2 if width is None else width)
+
+
+class _DescriptionFormatter(_Formatter, argparse.RawDescriptionHelpFormatter):
+    """The same, keeping the description's and epilog's line breaks (the examples)."""
 
 
 class _VersionAction(argparse.Action):

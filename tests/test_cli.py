@@ -225,6 +225,29 @@ def test_explain_help_is_what_the_full_parser_prints(command: str, monkeypatch: 
     assert "scan" in commands.choices  # the full parser was compared, not the lean one
 
 
+def test_an_unknown_explain_option_is_reported_as_before() -> None:
+    # explain builds a lean parser; the top-level error for an unknown option still names every command.
+    result = _run("explain", "--bogus", stdin="HTTP/1.1 403\n", env={"COLUMNS": "200"})
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "usage: whydenied [-h] [--version] {explain,diagnose,scan,entries,serve,mcp,export,keys,data,content} ...",
+        "whydenied: error: unrecognized arguments: --bogus",
+    ]
+
+
+@pytest.mark.parametrize("columns", [None, "60", "200", "0", "wide"])
+def test_the_help_width_is_the_one_shutil_gives(columns: str | None, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    from api.cli import terminal_columns
+
+    if columns is None:
+        monkeypatch.delenv("COLUMNS", raising=False)
+    else:
+        monkeypatch.setenv("COLUMNS", columns)
+    assert terminal_columns() == shutil.get_terminal_size().columns
+
+
 def test_entries_lists_and_shows_an_entry() -> None:
     listing = _run("entries")
     assert listing.returncode == 0
