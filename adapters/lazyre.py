@@ -202,22 +202,27 @@ def _longest_run(items: list[tuple[Any, Any]], caseless: bool) -> str:
 
 
 LONG_TEXT: Final = 4096  # from here on, a text's character set is worth computing (see characters())
-_last_characters: tuple[str, frozenset[str]] = ("", frozenset())
+# The character sets of the last few long texts, keyed by the text itself: one classification asks
+# about the paste, its lower-cased form, its window and slices of it in turn, often as new string
+# objects with the same content; hashing and comparing a text (C, memcmp speed) costs far less than
+# building its set again. Cleared when full: bounded, and a race between threads at worst recomputes.
+_CHARACTER_SETS: dict[str, frozenset[str]] = {}
+_CHARACTER_SETS_KEPT: Final = 8
 
 
 def characters(string: str) -> frozenset[str]:
-    """Return the set of characters in the text (the last text's is kept: several patterns ask in a row).
+    """Return the set of characters in the text (kept for the last few texts: many patterns ask).
 
     A literal with a character the text lacks cannot occur in it. `str.__contains__` is fast on
     varied text but walks a long run of one character (64 KiB of "a") nearly byte by byte for each
     literal; this set answers for all of them at once.
     """
-    global _last_characters
-    last = _last_characters
-    if last[0] is string:
-        return last[1]
-    found = frozenset(string)
-    _last_characters = (string, found)
+    found = _CHARACTER_SETS.get(string)
+    if found is None:
+        found = frozenset(string)
+        if len(_CHARACTER_SETS) >= _CHARACTER_SETS_KEPT:
+            _CHARACTER_SETS.clear()
+        _CHARACTER_SETS[string] = found
     return found
 
 
