@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -392,7 +393,7 @@ def main() -> None:
     parser.add_argument("--scan-mb", type=int, default=1024, help="size of the generated log for the scan part")
     parser.add_argument("--instructions", action="store_true", help="cli: also count instructions (valgrind)")
     args = parser.parse_args()
-    parts = {
+    parts: dict[str, Callable[[], dict[str, float]]] = {
         "classification": classification,
         "cli": lambda: cli(args.instructions),
         "server": server,
