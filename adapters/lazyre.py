@@ -14,19 +14,36 @@ that, so one such pattern cost ~1 ms per 64 KiB pasted. When every match must co
 and a text without any of them is answered "no match" without running the regex. A caseless
 pattern's literals are looked for in the lower-cased text, and only when the text is ASCII
 (IGNORECASE's Unicode folds, such as ſ for s, are not `str.lower`'s): otherwise the regex runs.
+
+A process that starts often (`whydenied explain`) can also skip the compiling: `compiled_table()`
+returns what the regex compiler made of every pattern (its code, groups and literals), which the
+CLI keeps in its catalogue snapshot, and `use_compiled_table()` hands it back to a later process.
+Python's compiler is pure Python; `_sre.compile` (C) turns the stored code into a pattern equal to
+`re.compile`'s (the same pattern, flags and code: tests/adapters/test_lazyre.py compares them all).
+A table from another regex engine version (`_sre.MAGIC`) is ignored; a pattern it lacks compiles as
+before.
 """
 
 from __future__ import annotations
 
+import _sre  # type: ignore[import-not-found]
 import re
+import re._compiler as sre_compile  # type: ignore[import-not-found]  # no stubs: re.compile's own steps
 import re._constants as sre  # type: ignore[import-not-found]  # no stubs: the parser behind re.compile
 import re._parser as sre_parse  # type: ignore[import-not-found]
 import sys
+from array import array
 from collections.abc import Callable, Iterator
 from typing import Any, Final
 
 _METHODS: Final = ("search", "match", "fullmatch", "finditer", "findall", "sub", "subn", "split")
 _MIN_LITERAL: Final = 3  # shorter literals occur almost everywhere: checking them first saves nothing
+
+
+# What the compiler made of a pattern: flags, code (uint32 bytes), groups, group index, index group, literals.
+CompiledForm = tuple[int, bytes, int, dict[str, int], tuple[str | None, ...], tuple[str, ...]]
+_CREATED: list[LazyPattern] = []  # every pattern made, for compiled_table()
+_compiled_table: dict[tuple[str, int], CompiledForm] = {}
 
 
 class LazyPattern:
@@ -35,13 +52,19 @@ class LazyPattern:
     def __init__(self, pattern: str, flags: int = 0) -> None:
         self.pattern = pattern
         self.flags = flags
+        _CREATED.append(self)
 
     def compiled(self) -> re.Pattern[str]:
         """Return the compiled pattern, compiling it (once) now."""
-        compiled = re.compile(self.pattern, self.flags)
+        form = _compiled_table.get((self.pattern, self.flags))
+        if form is not None:
+            compiled = _from_form(self.pattern, form)
+            literals = form[5]
+        else:
+            compiled = re.compile(self.pattern, self.flags)
+            literals = required_literals(self.pattern, self.flags)
         # Instance attributes shadow the class's methods: later calls reach `re`'s C methods directly
         # (or the prefiltered ones). Two threads racing here both bind equivalent methods: harmless.
-        literals = required_literals(self.pattern, self.flags)
         methods = _prefiltered(compiled, literals) if literals else {name: getattr(compiled, name) for name in _METHODS}
         for name, method in methods.items():
             setattr(self, name, method)
@@ -85,6 +108,47 @@ class LazyPattern:
 
     def __repr__(self) -> str:
         return f"lazy_compile({self.pattern!r}, {self.flags!r})"
+
+
+def compiled_form(pattern: str, flags: int = 0) -> CompiledForm:
+    """Compile as `re.compile` does (re/_compiler.py `compile`), keeping the parts `_sre.compile` takes."""
+    parsed = sre_parse.parse(pattern, flags)
+    code = sre_compile._code(parsed, flags)
+    groupindex = dict(parsed.state.groupdict)
+    indexgroup: list[str | None] = [None] * parsed.state.groups
+    for name, index in groupindex.items():
+        indexgroup[index] = name
+    literals = _required(list(parsed), bool(parsed.state.flags & re.IGNORECASE))
+    packed = array("I", code).tobytes()
+    return flags | parsed.state.flags, packed, parsed.state.groups - 1, groupindex, tuple(indexgroup), literals
+
+
+def _from_form(pattern: str, form: CompiledForm) -> re.Pattern[str]:
+    flags, packed, groups, groupindex, indexgroup, _literals = form
+    compiled: re.Pattern[str] = _sre.compile(
+        pattern, flags, array("I", packed).tolist(), groups, groupindex, indexgroup
+    )
+    return compiled
+
+
+def compiled_table() -> tuple[int, dict[tuple[str, int], CompiledForm]]:
+    """Return the regex engine's version and every pattern made so far, compiled (for `use_compiled_table`)."""
+    table: dict[tuple[str, int], CompiledForm] = {}
+    for lazy in _CREATED:
+        key = (lazy.pattern, lazy.flags)
+        if key not in table:
+            try:
+                table[key] = compiled_form(*key)
+            except re.error:
+                continue  # it raises when used, as re.compile would
+    return _sre.MAGIC, table
+
+
+def use_compiled_table(magic: int, table: dict[tuple[str, int], CompiledForm]) -> None:
+    """Compile the patterns this table holds from it, from now on (a table from another engine is ignored)."""
+    global _compiled_table
+    if magic == _sre.MAGIC and array("I").itemsize == 4 and _sre.CODESIZE == 4:  # SRE_CODE is 32 bits
+        _compiled_table = table
 
 
 def lazy_compile(pattern: str, flags: int | re.RegexFlag = 0) -> LazyPattern:
@@ -138,22 +202,27 @@ def _longest_run(items: list[tuple[Any, Any]], caseless: bool) -> str:
 
 
 LONG_TEXT: Final = 4096  # from here on, a text's character set is worth computing (see characters())
-_last_characters: tuple[str, frozenset[str]] = ("", frozenset())
+# The character sets of the last few long texts, keyed by the text itself: one classification asks
+# about the paste, its lower-cased form, its window and slices of it in turn, often as new string
+# objects with the same content; hashing and comparing a text (C, memcmp speed) costs far less than
+# building its set again. Cleared when full: bounded, and a race between threads at worst recomputes.
+_CHARACTER_SETS: dict[str, frozenset[str]] = {}
+_CHARACTER_SETS_KEPT: Final = 8
 
 
 def characters(string: str) -> frozenset[str]:
-    """Return the set of characters in the text (the last text's is kept: several patterns ask in a row).
+    """Return the set of characters in the text (kept for the last few texts: many patterns ask).
 
     A literal with a character the text lacks cannot occur in it. `str.__contains__` is fast on
     varied text but walks a long run of one character (64 KiB of "a") nearly byte by byte for each
     literal; this set answers for all of them at once.
     """
-    global _last_characters
-    last = _last_characters
-    if last[0] is string:
-        return last[1]
-    found = frozenset(string)
-    _last_characters = (string, found)
+    found = _CHARACTER_SETS.get(string)
+    if found is None:
+        found = frozenset(string)
+        if len(_CHARACTER_SETS) >= _CHARACTER_SETS_KEPT:
+            _CHARACTER_SETS.clear()
+        _CHARACTER_SETS[string] = found
     return found
 
 

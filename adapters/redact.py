@@ -22,6 +22,8 @@ import html
 import re
 from bisect import bisect_right
 from collections.abc import Iterator
+from itertools import accumulate
+from operator import add
 from typing import Any, Final
 
 from adapters.lazyre import lazy_compile
@@ -230,8 +232,9 @@ _KINDS_BY_HINT: Final = tuple(
 
 # Escapes the text is also read through: JSON's \uXXXX and \/ \" \\ \n, URL percent-encoding,
 # HTML character references (`&amp;`, `&#x41;`, `&#65;`).
-_ESCAPE: Final = lazy_compile(
-    r"\\u[0-9A-Fa-f]{4}|\\[\\/\"'nrtbf]|%[0-9A-Fa-f]{2}|&(?:#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});"
+# One group around the whole: `split` then keeps each escape between the texts.
+_ESCAPE_SPLIT: Final = lazy_compile(
+    r"(\\u[0-9A-Fa-f]{4}|\\[\\/\"'nrtbf]|%[0-9A-Fa-f]{2}|&(?:#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});)"
 )
 _SIMPLE_ESCAPES: Final = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f"}
 _DECODE_LEVELS: Final = 2  # a JSON string inside a JSON string is escaped twice
@@ -422,67 +425,71 @@ def _base64_text(run: str) -> str | None:
 
 
 class _Map:
-    """Positions in a decoded text back to the text it was decoded from."""
+    """Positions in a decoded text back to the text it was decoded from.
 
-    def __init__(self) -> None:
-        self.decoded: list[int] = []  # where each escape's output starts in the decoded text
-        self.raw: list[int] = []  # where the escape starts in the source
-        self.decoded_len: list[int] = []
-        self.raw_len: list[int] = []
+    Built from the split of the source (text, escape, text, ... text) and the decoded escapes. The
+    position tables are computed only when asked: a secret found in a decoded view is rare, and a
+    64 KiB paste can hold 30,000 escapes whose tables would cost more than the decoding.
+    """
+
+    def __init__(self, pieces: list[str], escapes: list[str], decoded: list[str]) -> None:
+        self._pieces = pieces  # the source's text between escapes (one more than the escapes)
+        self._escapes = escapes
+        self._decoded_escapes = decoded
+        self._tables: tuple[list[int], list[int], list[int], list[int]] | None = None
+
+    def _built(self) -> tuple[list[int], list[int], list[int], list[int]]:
+        """Return (where each escape's output starts in the decoded text, where the escape starts in
+        the source, each output's length, each escape's length), computing them on first use."""
+        if self._tables is None:
+            raw_len = list(map(len, self._escapes))
+            decoded_len = list(map(len, self._decoded_escapes))
+            piece_len = list(map(len, self._pieces))
+            # The k-th escape starts after pieces 0..k and escapes 0..k-1, in either text.
+            raw = list(accumulate(map(add, piece_len, [0, *raw_len])))
+            decoded = list(accumulate(map(add, piece_len, [0, *decoded_len])))
+            self._tables = decoded[: len(raw_len)], raw[: len(raw_len)], decoded_len, raw_len
+        return self._tables
 
     def start(self, position: int) -> int:
         """The source position of the decoded character at `position` (an escape's first character)."""
-        index = bisect_right(self.decoded, position) - 1
+        decoded, raw, decoded_len, raw_len = self._built()
+        index = bisect_right(decoded, position) - 1
         if index < 0:
             return position
-        inside = position - self.decoded[index]
-        if inside < self.decoded_len[index]:
-            return self.raw[index]
-        return self.raw[index] + self.raw_len[index] + inside - self.decoded_len[index]
+        inside = position - decoded[index]
+        if inside < decoded_len[index]:
+            return raw[index]
+        return raw[index] + raw_len[index] + inside - decoded_len[index]
 
     def end(self, position: int) -> int:
         """The source position just after the decoded text ending at `position` (exclusive)."""
         if position <= 0:
             return position
-        index = bisect_right(self.decoded, position - 1) - 1
+        decoded, raw, decoded_len, raw_len = self._built()
+        index = bisect_right(decoded, position - 1) - 1
         if index < 0:
             return position
-        inside = position - 1 - self.decoded[index]
-        if inside < self.decoded_len[index]:
-            return self.raw[index] + self.raw_len[index]
-        return self.raw[index] + self.raw_len[index] + inside - self.decoded_len[index] + 1
+        inside = position - 1 - decoded[index]
+        if inside < decoded_len[index]:
+            return raw[index] + raw_len[index]
+        return raw[index] + raw_len[index] + inside - decoded_len[index] + 1
 
 
 def _decode(text: str) -> tuple[str, _Map] | None:
     """Return the text with its escapes decoded and the map back, or None when it holds none."""
     if "\\" not in text and "%" not in text and "&" not in text:
         return None
-    parts: list[str] = []
-    mapping = _Map()
-    last = length = 0
-    # Bound methods and a memo of decoded escapes: a 64 KiB paste can hold 30,000 escapes, most alike.
-    add_part, add_decoded, add_raw = parts.append, mapping.decoded.append, mapping.raw.append
-    add_decoded_len, add_raw_len = mapping.decoded_len.append, mapping.raw_len.append
-    memo: dict[str, str] = {}
-    for match in _ESCAPE.finditer(text):
-        start, end = match.span()
-        add_part(text[last:start])
-        length += start - last
-        escape = match.group()
-        decoded = memo.get(escape)
-        if decoded is None:
-            decoded = memo[escape] = _unescape(escape)
-        add_decoded(length)
-        add_raw(start)
-        add_decoded_len(len(decoded))
-        add_raw_len(end - start)
-        add_part(decoded)
-        length += len(decoded)
-        last = end
-    if not mapping.raw:
+    # One split (C) gives text, escape, text, ...; each distinct escape is decoded once and the rest
+    # looked up (C): a 64 KiB paste can hold 30,000 escapes, most alike.
+    parts = _ESCAPE_SPLIT.split(text)
+    if len(parts) == 1:
         return None
-    parts.append(text[last:])
-    return "".join(parts), mapping
+    pieces, escapes = parts[0::2], parts[1::2]
+    table = {escape: _unescape(escape) for escape in set(escapes)}
+    decoded = list(map(table.__getitem__, escapes))
+    parts[1::2] = decoded
+    return "".join(parts), _Map(pieces, escapes, decoded)
 
 
 def _unescape(escape: str) -> str:

@@ -20,14 +20,14 @@ from pydantic import ValidationError
 
 from adapters.derived import PRINCIPAL_KINDS
 from api.command_lints import quoted_placeholders, state_change
-from api.entries import GuideEntry, PlaybookEntry, ReasonEntry, Step, entry_json_schema, parse_entry
-from api.render import AnyEntry, CompiledEntry, placeholders_in
+from api.content_files import ENTRY_FOLDERS as ENTRY_FOLDERS
+from api.content_files import TAXONOMY_FILE as TAXONOMY_FILE
+from api.entries import AnyEntry, GuideEntry, PlaybookEntry, ReasonEntry, Step, entry_json_schema, parse_entry
+from api.render import CompiledEntry, placeholders_in
 from api.services.gcp_roles import ROLES_FILE, RoleTable, load_role_table
 from api.taxonomy import Taxonomy, load_taxonomy
 from api.yamldoc import parse_yaml, yaml_error
 
-ENTRY_FOLDERS: Final = ("http", "aws", "gcp", "azure", "kubernetes", "guides", "playbooks")
-TAXONOMY_FILE: Final = "taxonomy.yaml"
 SCHEMA_FILE: Final = "schema.json"
 PUBLISHED_FILE: Final = "published.txt"
 
@@ -106,6 +106,11 @@ class Catalog:
     def get(self, entry_id: str) -> CompiledEntry | None:
         """Return one compiled entry by id."""
         return self.entries.get(entry_id)
+
+    @property
+    def placeholder_keys(self) -> frozenset[str]:
+        """Return every name a command template may use (the taxonomy's fact and derived keys)."""
+        return self.taxonomy.placeholder_keys
 
     def reason_entries(self) -> Iterator[ReasonEntry]:
         """Yield the per-reason entries."""

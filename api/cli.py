@@ -29,8 +29,12 @@ KEEP_CHARS: Final = 256 * 1024  # errors sit at the end of long logs: keep the t
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status."""
-    parser = _parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    parser = _parser(lean=argv[:1] in (["explain"], ["diagnose"]))
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # the top-level parser reports them, naming every command: the full one says it
+        parser = _parser()
+        args = parser.parse_args(argv)
     handler = getattr(args, "handler", None)
     if handler is None:
         parser.print_help()
@@ -45,7 +49,12 @@ def main(argv: list[str] | None = None) -> int:
     return status
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(lean: bool = False) -> argparse.ArgumentParser:
+    """The command line; `lean` stops after explain and diagnose (what they print is the same either way).
+
+    Editors and MCP clients run `whydenied explain` once per paste: the other commands' parsers,
+    and the scanner's options module, cost it ~8 ms it never uses.
+    """
     parser = argparse.ArgumentParser(
         prog="whydenied",
         description="Explain access failures: which layer said no.",
@@ -54,7 +63,7 @@ def _parser() -> argparse.ArgumentParser:
         "  whydenied explain error.txt --markdown > ticket.md\n"
         "  curl -si https://api.example.com/me | whydenied explain --status 401\n"
         "  whydenied entries aws.authz.explicit_deny.scp",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_DescriptionFormatter,
     )
     parser.add_argument("--version", action=_VersionAction, nargs=0, help="print the version and exit")
     commands = parser.add_subparsers(title="commands")
@@ -63,7 +72,7 @@ def _parser() -> argparse.ArgumentParser:
         ("explain", "diagnose an error read from a file or stdin (offline, no server)"),
         ("diagnose", "the same as `explain --json`"),
     ):
-        explain = commands.add_parser(name, help=helptext)
+        explain = commands.add_parser(name, help=helptext, formatter_class=_Formatter)
         explain.add_argument("file", nargs="?", default="-", help="file with the error text (default: stdin)")
         explain.add_argument("--status", type=int, default=None, help="the HTTP status, if known")
         explain.add_argument(
@@ -83,6 +92,8 @@ def _parser() -> argparse.ArgumentParser:
         live.add_argument("--region", default=None, help="AWS region for --live (default: the profile's)")
         live.add_argument("--live-timeout", type=float, default=5.0, metavar="SECONDS", help="per call (default 5)")
         explain.set_defaults(handler=_explain)
+    if lean:
+        return parser
 
     from api.scan.cli import add_scan_parser  # argparse only: the scanner loads when `scan` runs
 
@@ -138,6 +149,35 @@ def _parser() -> argparse.ArgumentParser:
     publish.add_argument("--dir", type=Path, default=None, help="content folder (default: ./content)")
     publish.set_defaults(handler=_publish)
     return parser
+
+
+def terminal_columns() -> int:
+    """Return `shutil.get_terminal_size().columns`, without importing shutil (bz2, lzma: ~3 ms).
+
+    argparse asks for the width whenever it makes a formatter, which add_argument does: explain
+    would import shutil to print nothing. The same rule: $COLUMNS, else stdout's terminal, else 80.
+    """
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
+
+
+class _Formatter(argparse.HelpFormatter):
+    """argparse's formatter, its width found without shutil (see terminal_columns)."""
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24, width: int | None = None):
+        super().__init__(prog, indent_increment, max_help_position, terminal_columns() - 2 if width is None else width)
+
+
+class _DescriptionFormatter(_Formatter, argparse.RawDescriptionHelpFormatter):
+    """The same, keeping the description's and epilog's line breaks (the examples)."""
 
 
 class _VersionAction(argparse.Action):
@@ -216,24 +256,24 @@ def _headers(values: list[str]) -> dict[str, str]:
 def _explain(args: argparse.Namespace) -> int:
     import json
 
-    from pydantic import ValidationError
-
     from api.catalog_snapshot import load_catalog_snapshot
-    from api.schemas import DiagnoseRequest
-    from api.services.diagnosis import diagnose_request
+    from api.request_limits import request_problems
+    from api.services.diagnosis import diagnose
     from api.services.least_privilege import load_iam_index_lazily
     from api.terminal import Style, colour_wanted, render_markdown, render_text
 
     try:
         text = _read_input(args.file)
-        request = DiagnoseRequest(
-            error=text, status_code=args.status, headers=_headers(args.header) or None, provider=args.provider
-        )
-    except ValidationError as exc:
-        return _fail("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
+        headers = _headers(args.header) or None
     except (OSError, ValueError) as exc:
         return _fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
-    response = diagnose_request(request, load_catalog_snapshot(), load_iam_index_lazily).model_dump(mode="json")
+    # The bounds of POST /v1/diagnose (api/request_limits.py), checked without building its pydantic model.
+    if problems := request_problems(text, args.status, headers, args.provider):
+        return _fail("; ".join(problems))
+    response = diagnose(
+        text, status_code=args.status, headers=headers, provider=args.provider,
+        catalog=load_catalog_snapshot(), iam_index=load_iam_index_lazily,
+    )  # fmt: skip
     if args.live:
         _add_live_checks(response, args)
     if args.markdown:  # before --json: `diagnose` defaults to JSON, and --markdown must still win
@@ -279,7 +319,7 @@ def _entries(args: argparse.Namespace) -> int:
     catalog = load_catalog_snapshot()
     if args.id is None:
         for entry_id, compiled in sorted(catalog.entries.items()):
-            print(f"{entry_id:55} {compiled.entry.title}")
+            print(f"{entry_id:55} {compiled.title}")
         return 0
     found = catalog.get(args.id)
     if found is None:

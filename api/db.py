@@ -17,9 +17,8 @@ from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, SQLModel, create_engine, select
 
 from api.catalog import Catalog
-from api.entries import ReasonEntry
+from api.entries import AnyEntry, ReasonEntry
 from api.models import EntryRecord
-from api.render import AnyEntry
 
 
 def make_engine(url: str, pool_size: int = 10, pool_timeout: float = 5.0) -> Engine:

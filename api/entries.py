@@ -133,7 +133,8 @@ class GuideEntry(_Common):
     sections: Annotated[list[Section], Field(min_length=1)]
 
 
-Entry = Annotated[ReasonEntry | PlaybookEntry | GuideEntry, Field(discriminator="kind")]
+AnyEntry = ReasonEntry | PlaybookEntry | GuideEntry
+Entry = Annotated[AnyEntry, Field(discriminator="kind")]
 
 
 @lru_cache(maxsize=1)

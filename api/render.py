@@ -17,16 +17,16 @@ left out. A `grant` step takes its command from the provider's table for the res
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from adapters.derived import derived_facts
-from api.entries import GuideEntry, PlaybookEntry, ReasonEntry, Step, When
 from api.grants import aws_resource_policy, gcp_binding
 
-AnyEntry = ReasonEntry | PlaybookEntry | GuideEntry
+if TYPE_CHECKING:  # the models only: the CLI renders from a plain snapshot (api/plain_catalog.py), without pydantic
+    from api.entries import AnyEntry, Step
 
 # "aws organizations list-policies-for-target --target-id {account_id}"; never curl's
 # write-out "%{http_code}" nor a shell's "${TOKEN}", which stay literal
@@ -181,10 +181,29 @@ WHO_AM_I: Final = (
 )  # fmt: skip
 
 
+class StepCondition(Protocol):
+    """A step's `when` (api.entries.When, or its plain copy in a CLI snapshot): what `applies` reads."""
+
+    @property
+    def principal_kind(self) -> Sequence[str] | None: ...
+    @property
+    def resource_type(self) -> Sequence[str] | None: ...
+    @property
+    def service(self) -> Sequence[str] | None: ...
+    @property
+    def facts(self) -> Sequence[str] | None: ...
+    @property
+    def absent(self) -> Sequence[str] | None: ...
+    @property
+    def platform(self) -> Sequence[str] | None: ...
+
+
 class CompiledEntry:
     """An entry with its command templates compiled, ready to render for any facts."""
 
     def __init__(self, entry: AnyEntry, fact_keys: Collection[str]) -> None:
+        from api.entries import GuideEntry  # loaded already: `entry` is one of its models
+
         self.entry = entry
         self.fact_keys = fact_keys
         self.document: dict[str, Any] = entry.model_dump(mode="json", exclude={"examples", "not_this"})
@@ -193,7 +212,7 @@ class CompiledEntry:
             if step.command is not None:
                 self._templates[step.command] = CommandTemplate.compile(step.command, fact_keys)
         # Each step's condition, validated once here rather than for every diagnosis.
-        self._whens: dict[str, list[When | None]] = (
+        self._whens: dict[str, list[StepCondition | None]] = (
             {}
             if isinstance(entry, GuideEntry)
             else {
@@ -202,7 +221,7 @@ class CompiledEntry:
         )
         # The diagnosis steps that may inspect a policy layer (the trace): a read-only command, not
         # the caller's identity; chosen once here, filtered by the facts per diagnosis.
-        self._inspection_steps: list[tuple[str, When | None]] = (
+        self._inspection_steps: list[tuple[str, StepCondition | None]] = (
             []
             if isinstance(entry, GuideEntry)
             else [
@@ -213,6 +232,8 @@ class CompiledEntry:
         )
 
     def _steps(self) -> list[Step]:
+        from api.entries import GuideEntry
+
         if isinstance(self.entry, GuideEntry):
             return []
         return [*self.entry.diagnosis, *self.entry.fix, *self.entry.verify]
@@ -415,7 +436,7 @@ def denied_service(facts: Mapping[str, str | int]) -> str | None:
     return service.split(".", 1)[0] or None
 
 
-def applies(when: When, known: Mapping[str, str | int]) -> bool:
+def applies(when: StepCondition, known: Mapping[str, str | int]) -> bool:
     """Tell whether a step's conditions hold for these facts (an unknown kind or type never excludes)."""
     if when.facts and not all(key in known for key in when.facts):
         return False

@@ -6,8 +6,16 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-MAX_JSON_DEPTH = 32
-MAX_HEADERS = 100
+from api.request_limits import (
+    MAX_HEADER_NAME,
+    MAX_HEADER_VALUE,
+    MAX_HEADERS,
+    MAX_PROVIDER,
+    MAX_STATUS,
+    MIN_STATUS,
+    PROVIDER_PATTERN,
+)
+from api.request_limits import MAX_JSON_DEPTH as MAX_JSON_DEPTH  # api/limits.py reads it here
 
 Category = Literal["authentication", "authorization", "other"]
 
@@ -35,14 +43,17 @@ class DiagnoseRequest(BaseModel):
             "(a list of CloudTrail records or Cloud Audit Log entries)."
         ),
     ]
-    status_code: Annotated[int | None, Field(ge=100, le=599, description="The HTTP status, where known.")] = None
+    status_code: Annotated[
+        int | None, Field(ge=MIN_STATUS, le=MAX_STATUS, description="The HTTP status, where known.")
+    ] = None
     headers: Annotated[
-        dict[Annotated[str, Field(max_length=256)], Annotated[str, Field(max_length=8192)]] | None,
+        dict[Annotated[str, Field(max_length=MAX_HEADER_NAME)], Annotated[str, Field(max_length=MAX_HEADER_VALUE)]]
+        | None,
         Field(description="Response headers, where known; names are case-insensitive."),
     ] = None
     provider: Annotated[
         str | None,
-        Field(max_length=32, pattern=r"^[A-Za-z0-9_-]+$", description="A hint: aws, gcp, http, ..."),
+        Field(max_length=MAX_PROVIDER, pattern=PROVIDER_PATTERN, description="A hint: aws, gcp, http, ..."),
     ] = None
     live: bool = Field(
         default=False,

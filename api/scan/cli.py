@@ -62,7 +62,7 @@ def _positive(value: str) -> int:
 
 def run_scan(args: argparse.Namespace) -> int:
     """Scan the files and print the report."""
-    from api.catalog import load_catalog
+    from api.catalog_snapshot import load_catalog_snapshot
     from api.scan.engine import Window, default_jobs, scan_files
     from api.scan.readers import ScanError
     from api.scan.report import build_report, render_markdown, render_table
@@ -82,7 +82,7 @@ def run_scan(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"whydenied: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
         return 2
-    report = build_report(result.aggregator, result.sources, load_catalog(check=False), args.top, result.outside_window)
+    report = build_report(result.aggregator, result.sources, load_catalog_snapshot(), args.top, result.outside_window)
     if args.json:
         sys.stdout.write(report.model_dump_json(indent=2) + "\n")
     elif args.markdown:

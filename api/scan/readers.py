@@ -25,6 +25,7 @@ import re
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from json.scanner import make_scanner
 from typing import IO, Any, Final
 
 CHUNK_BYTES: Final = 1 << 20
@@ -260,19 +261,22 @@ def _skip_to_newline(body: io.BufferedReader[Any]) -> None:
 
 
 class _JsonBuffer:
-    """A window on the decoded stream; JSON values are decoded from it with raw_decode."""
+    """A window on the decoded stream; JSON values are decoded from it by the json module's C scanner."""
 
     def __init__(self, body: io.BufferedReader[Any], name: str) -> None:
         self._body = body
         self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        self.scan: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().raw_decode
+        # The decoder's C scanner itself, not `raw_decode` (a Python frame around it per record): it
+        # raises StopIteration where no value starts, JSONDecodeError inside a broken one.
+        self.scan: Callable[[str, int], tuple[Any, int]] = make_scanner(json.JSONDecoder())  # type: ignore[arg-type]  # typeshed: a context is a decoder
         self.name = name
         self.text = ""
         self.pos = 0
         self.eof = False
         self.consumed = 0  # characters dropped from the front, for error positions
 
-    def _fill(self) -> bool:
+    def fill(self) -> bool:
+        """Read the next chunk onto the end of the window; False at the end of the stream."""
         if self.eof:
             return False
         data = self._body.read(CHUNK_BYTES)
@@ -293,7 +297,7 @@ class _JsonBuffer:
             self.pos = pos
             if pos < len(text):
                 return text[pos]
-            if not self._fill():
+            if not self.fill():
                 return None
 
     def expect(self, char: str, what: str) -> None:
@@ -307,7 +311,7 @@ class _JsonBuffer:
             self.peek()
             try:
                 value, end = self.scan(self.text, self.pos)
-            except json.JSONDecodeError:
+            except (StopIteration, json.JSONDecodeError):
                 value, end = None, -1
             # A number or literal that ends where the buffer ends may continue in the next chunk.
             if end != -1 and (end < len(self.text) or self.eof or isinstance(value, dict | list | str)):
@@ -315,7 +319,7 @@ class _JsonBuffer:
                 return value
             if len(self.text) - self.pos > MAX_RECORD_CHARS:
                 raise self.error(f"a record longer than {MAX_RECORD_CHARS // (1024 * 1024)} MB")
-            if not self._fill():
+            if not self.fill():
                 raise self.error("not valid JSON (or cut short)")
 
     def error(self, what: str) -> ScanError:
@@ -333,41 +337,60 @@ def _json_values(body: io.BufferedReader[Any], name: str, stats: ReadStats) -> I
             raise buffer.error("expected a JSON object or array")
 
 
+# Values whose end the decoder cannot mistake at a buffer's edge (a number or literal might go on).
+_WHOLE_WHEN_DECODED: Final = (dict, list, str)
+_READ_AHEAD_CHARS: Final = 256 * 1024  # a CloudTrail record is rarely over a few KB
+
+
 def _array(buffer: _JsonBuffer, stats: ReadStats) -> Iterator[Item]:
     buffer.expect("[", "[")
     if buffer.peek() == "]":
         buffer.pos += 1
         return
     scan = buffer.scan
-    while True:
-        try:  # decode in place; only a value cut by the end of the buffer goes the slow way
-            value, end = scan(buffer.text, buffer.pos)
-        except json.JSONDecodeError:
-            end = -1
-        if end != -1 and isinstance(value, dict | list | str):  # these cannot end early
-            buffer.pos = end
-        else:
-            value = buffer.value()
-        stats.records += 1
-        if type(value) is dict:
-            # A CloudTrail success is counted and dropped here: 97% of a typical trail never
-            # reaches the classifier (records.denial_in would skip it too, a little later).
-            if "errorCode" in value or "eventSource" not in value:
-                yield value
-        else:
-            stats.unreadable += 1
-        text, pos = buffer.text, buffer.pos
-        if pos + 1 < len(text) and text[pos] == "," and text[pos + 1] == "{":
-            buffer.pos = pos + 1  # compact ({...},{...}): the common case
-            continue
-        char = buffer.peek()
-        buffer.pos += 1
-        if char == "]":
-            return
-        if char != ",":
-            buffer.pos -= 1
-            raise buffer.error("expected , or ] between records")
-        buffer.peek()  # to the next value, past any whitespace
+    whole = _WHOLE_WHEN_DECODED
+    counted = 0  # records since the last one handed on: added to the stats in one step
+    try:
+        while True:
+            text, pos = buffer.text, buffer.pos
+            if len(text) - pos < _READ_AHEAD_CHARS and not buffer.eof:
+                # Refill before a record is cut at the buffer's end: a cut one costs a failed decode,
+                # and JSONDecodeError counts the lines of the whole buffer to say where it failed.
+                buffer.fill()
+                text, pos = buffer.text, buffer.pos
+            try:  # decode in place; only a value cut by the end of the buffer goes the slow way
+                value, end = scan(text, pos)
+            except (StopIteration, json.JSONDecodeError):
+                end = -1
+            if end != -1 and type(value) in whole:  # these cannot end early
+                pos = buffer.pos = end
+            else:
+                value = buffer.value()
+                text, pos = buffer.text, buffer.pos
+            counted += 1
+            if type(value) is dict:
+                # A CloudTrail success is counted and dropped here: 97% of a typical trail never
+                # reaches the classifier (records.denial_in would skip it too, a little later).
+                if "errorCode" in value or "eventSource" not in value:
+                    stats.records += counted
+                    counted = 0
+                    yield value
+                    text, pos = buffer.text, buffer.pos
+            else:
+                stats.unreadable += 1
+            if text[pos : pos + 2] == ",{":
+                buffer.pos = pos + 1  # compact ({...},{...}): the common case
+                continue
+            char = buffer.peek()
+            buffer.pos += 1
+            if char == "]":
+                return
+            if char != ",":
+                buffer.pos -= 1
+                raise buffer.error("expected , or ] between records")
+            buffer.peek()  # to the next value, past any whitespace
+    finally:
+        stats.records += counted
 
 
 def _object(buffer: _JsonBuffer, stats: ReadStats) -> Iterator[Item]:

@@ -14,8 +14,8 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from adapters.redact import redact_json
-from api.catalog import Catalog
 from api.formats import md_code, md_text
+from api.plain_catalog import DiagnosisCatalog
 from api.scan.groups import Aggregator, Group
 from api.scan.readers import ReadStats
 
@@ -72,7 +72,7 @@ class ScanResponse(BaseModel):
 def build_report(
     aggregator: Aggregator,
     sources: list[tuple[str, ReadStats]],
-    catalog: Catalog | None,
+    catalog: DiagnosisCatalog | None,
     top: int | None = None,
     outside_window: int = 0,
 ) -> ScanResponse:
@@ -100,7 +100,7 @@ def build_report(
     return ScanResponse.model_validate(redact_json(response.model_dump(mode="json")))
 
 
-def _group(group: Group, catalog: Catalog | None) -> ScanGroup:
+def _group(group: Group, catalog: DiagnosisCatalog | None) -> ScanGroup:
     compiled = catalog.get(group.reason) if catalog else None
     fix: ScanFix | None = None
     if compiled is not None:
@@ -124,7 +124,7 @@ def _group(group: Group, catalog: Catalog | None) -> ScanGroup:
         provider=group.provider,
         reason=group.reason,
         category=group.category,
-        title=compiled.entry.title if compiled is not None else None,
+        title=compiled.document["title"] if compiled is not None else None,
         principal=group.principal,
         action=group.action,
         resource=group.resource,

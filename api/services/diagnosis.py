@@ -1,22 +1,26 @@
 """Diagnose one request: classify with the adapters, then render the matching entry's guidance.
 
 Pure and in memory: the catalogue was compiled at start-up; no database, no network.
+`diagnose` is the core and returns the response as plain JSON data (what `whydenied explain` prints,
+without importing pydantic); `diagnose_request` wraps it in the wire model for the service.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Final
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Final
 
 from adapters.derived import DERIVED_FROM, derived_facts
 from adapters.registry import diagnose as classify
-from api.catalog import Catalog
 from api.grants import gcp_binding
 from api.render import compiled_template
-from api.schemas import DiagnoseRequest, DiagnoseResponse, FindingResponse
 from api.services.identity import identity
 from api.services.least_privilege import IMPLICIT_DENY_PREFIX, IamActionIndex
 from api.services.trace import trace
+
+if TYPE_CHECKING:  # the wire models load with the service, not with the CLI's explain
+    from api.plain_catalog import DiagnosisCatalog
+    from api.schemas import DiagnoseRequest, DiagnoseResponse
 
 # `guidance` stays (null): the contract lists it among the fields always present.
 VERDICT_FIELDS = frozenset(
@@ -30,6 +34,8 @@ def diagnose_verdict(request: DiagnoseRequest) -> DiagnoseResponse:
     For clients that show the reason and look up the entry themselves (or not at all): rendering the
     guidance and the trace is most of a diagnosis's CPU and of its response's size.
     """
+    from api.schemas import DiagnoseResponse
+
     diagnosis = classify(
         request.error,
         status_code=request.status_code,
@@ -55,20 +61,39 @@ _PRINCIPAL_POLICIES: Final = frozenset({"aws.authz.implicit_deny.resource_policy
 
 def diagnose_request(
     request: DiagnoseRequest,
-    catalog: Catalog,
+    catalog: DiagnosisCatalog,
     iam_index: IamActionIndex | Callable[[], IamActionIndex] | None = None,
 ) -> DiagnoseResponse:
-    """Return the diagnosis and rendered guidance for one request.
+    """Return the diagnosis and rendered guidance for one request, as the wire model (see `diagnose`)."""
+    from api.schemas import DiagnoseResponse
 
-    `iam_index` may be a loader, called only when an implicit deny needs a statement (the CLI
-    then pays for the IAM data only when it uses it).
-    """
-    diagnosis = classify(
+    response = diagnose(
         request.error,
         status_code=request.status_code,
         headers=request.headers,
         provider=request.provider,
+        catalog=catalog,
+        iam_index=iam_index,
     )
+    return DiagnoseResponse.model_validate(response)
+
+
+def diagnose(
+    error: str | Mapping[str, Any] | list[Any],
+    *,
+    status_code: int | None = None,
+    headers: Mapping[str, str] | None = None,
+    provider: str | None = None,
+    catalog: DiagnosisCatalog,
+    iam_index: IamActionIndex | Callable[[], IamActionIndex] | None = None,
+) -> dict[str, Any]:
+    """Return the diagnosis and rendered guidance for one request, as the response's JSON data.
+
+    The input must already be within the request limits (api/schemas.py, api/request_limits.py).
+    `iam_index` may be a loader, called only when an implicit deny needs a statement (the CLI
+    then pays for the IAM data only when it uses it).
+    """
+    diagnosis = classify(error, status_code=status_code, headers=headers, provider=provider)
     facts = diagnosis.facts
     derived = derived_facts(facts)
     reason = diagnosis.reason
@@ -81,7 +106,7 @@ def diagnose_request(
         # The smallest predefined role that holds the denied permission, and the command to grant it
         # on the resource the paste names (or the level the role is usually granted on).
         command = gcp_binding(roles["grant_on"], derived.get("resource_type"))
-        template = compiled_template(command, catalog.taxonomy.placeholder_keys)
+        template = compiled_template(command, catalog.placeholder_keys)
         known = {**derived, "role": roles["roles"][0], **facts}
         roles["command"] = template.render(known)
         roles["missing"] = sorted(key for key in template.fact_keys if key not in known)
@@ -113,27 +138,30 @@ def diagnose_request(
             head = {key: statement[key] for key in ("Sid", "Effect") if key in statement}
             suggestion["policy"]["Statement"][0] = {**head, **named, **statement}  # Principal after Effect
         guidance["least_privilege"] = suggestion
-    return DiagnoseResponse(
-        provider=diagnosis.provider,
-        category=diagnosis.category,
-        reason=diagnosis.reason,
-        confidence=round(diagnosis.confidence, 2),
-        facts=facts,
-        guidance=guidance,
-        derived=derived,
-        findings=[
+    # The keys in the wire model's order (api/schemas.py DiagnoseResponse): `--json` prints them so.
+    return {
+        "provider": diagnosis.provider,
+        "category": diagnosis.category,
+        "reason": diagnosis.reason,
+        "confidence": round(diagnosis.confidence, 2),
+        "facts": facts,
+        "guidance": guidance,
+        "derived": derived,
+        "findings": [
             *(
-                FindingResponse(field=f.field, value=f.value, evidence=f.evidence, basis=f.basis)
+                {"field": f.field, "value": f.value, "evidence": f.evidence, "basis": f.basis}
                 for f in diagnosis.findings
             ),
             *(
-                FindingResponse(field=key, value=value, evidence="inferred", basis=_derived_basis(key))
+                {"field": key, "value": value, "evidence": "inferred", "basis": _derived_basis(key)}
                 for key, value in derived.items()
             ),
         ],
-        variant=diagnosis.variant,
-        note=diagnosis.note,
-    )
+        "variant": diagnosis.variant,
+        "id": None,
+        "note": diagnosis.note,
+        "live": None,
+    }
 
 
 def _derived_basis(key: str) -> str:

@@ -16,7 +16,9 @@ from typing import Annotated, Any, Final, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
 
-ROLES_FILE: Final = "data/gcp_permission_roles.json"  # JSON: 1,600 rows parse in ~2 ms, YAML in ~110
+from api.content_files import ROLES_FILE as ROLES_FILE
+from api.plain_catalog import role_suggestion
+
 PERMISSION_PATTERN: Final = r"^[a-z][A-Za-z0-9]{1,40}(?:\.[A-Za-z0-9]{1,80}){1,4}$"
 
 GrantOn = Literal[
@@ -103,14 +105,8 @@ class RoleTable(BaseModel):
         entry = self.permissions.get(permission)
         if entry is None:
             return None
-        return {
-            "permission": permission,
-            "roles": list(entry.roles),
-            "grant_on": entry.grant_on,
-            # Where the roles come from and how fresh: the reviewed table, or Google's list as refreshed.
-            "source": "whydenied's reviewed table" if self.origin == "content" else "Google's role list",
-            "as_of": (self.data_date or self.last_reviewed).isoformat(),
-        }
+        as_of = (self.data_date or self.last_reviewed).isoformat()
+        return role_suggestion(permission, entry.roles, entry.grant_on, self.origin, as_of)
 
 
 # Where a permission's role is best granted, by prefix (first match wins). Creating or listing a

@@ -17,10 +17,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
-from api.catalog import Catalog
 from api.render import QuotedFacts, case_of, usable_facts
+
+if TYPE_CHECKING:
+    from api.plain_catalog import EntryLookup  # the validated catalogue or the CLI's plain one
 
 Verdict = Literal["denied", "passed", "unknown"]
 
@@ -167,7 +169,7 @@ def _gcp_denied_text(reason: str, layer: str) -> str:
     }[layer]
 
 
-def trace(reason: str | None, known: Mapping[str, str | int], catalog: Catalog) -> list[dict[str, object]] | None:
+def trace(reason: str | None, known: Mapping[str, str | int], catalog: EntryLookup) -> list[dict[str, object]] | None:
     """Return the trace for a diagnosis: each layer in order with its status, proof and inspect command."""
     if not reason:
         return None

@@ -89,3 +89,38 @@ def test_a_lazy_pattern_compiles_on_first_use_only() -> None:
     assert "search" not in vars(pattern)  # nothing compiled yet
     assert pattern.search("An error occurred (AccessDeniedException)") is not None
     assert "search" in vars(pattern)  # later calls go straight to the compiled method
+
+
+def test_the_compiled_table_rebuilds_every_pattern_as_re_compile_does() -> None:
+    # The CLI's snapshot keeps this table; a pattern rebuilt from it must be re.compile's own
+    # (Pattern equality compares the pattern, the flags and the compiled code).
+    from adapters.lazyre import _from_form, compiled_table
+
+    _magic, table = compiled_table()
+    assert {(p.pattern, p.flags) for p in _patterns()} <= set(table)
+    for (pattern, flags), form in table.items():
+        assert _from_form(pattern, form) == re.compile(pattern, flags), pattern
+        assert form[5] == required_literals(pattern, flags), pattern
+
+
+def test_a_pattern_in_the_installed_table_is_not_compiled_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    import _sre  # type: ignore[import-not-found]
+
+    import adapters.lazyre as lazyre
+
+    monkeypatch.setattr(lazyre, "_compiled_table", {})
+    source, flags = r"\bnot authorized to perform: (?P<action>[\w-]+:\w+)", int(re.IGNORECASE)
+    magic, table = _sre.MAGIC, {(source, flags): lazyre.compiled_form(source, flags)}
+    lazyre.use_compiled_table(magic + 1, table)  # another regex engine's table: ignored
+    assert lazyre._compiled_table == {}
+    lazyre.use_compiled_table(magic, table)
+
+    def no_compiling(*_args: object) -> re.Pattern[str]:
+        raise AssertionError("compiled although the table holds it")
+
+    monkeypatch.setattr(re, "compile", no_compiling)  # the `re` module adapters/lazyre.py calls
+    pattern = lazy_compile(source, flags)
+    found = pattern.search("User: x is Not Authorized to perform: s3:GetObject on resource")
+    monkeypatch.undo()
+    assert found is not None and found.group("action") == "s3:GetObject"
+    assert pattern.compiled() == re.compile(source, flags)

@@ -310,6 +310,23 @@ def test_redact_finds_the_secret_in_its_escaped_forms(kind: str, text: str, secr
     assert "REDACTED" in redacted
 
 
+@pytest.mark.parametrize("form", list(FORMS))
+@pytest.mark.parametrize(("kind", "text", "secret", "kept"), CASES[:6], ids=[c[0] for c in CASES[:6]])
+def test_an_escaped_secret_after_thousands_of_escapes_is_cut_in_place(
+    kind: str, text: str, secret: str, kept: str, form: str
+) -> None:
+    # The secret is seen only in the decoded view; its place in the paste is mapped back across
+    # 5,000 escapes of every kind before it: the cut must land on the secret, not on its neighbours.
+    before = "\\n" * 2000 + "%41" * 2000 + "&amp;" * 1000
+    after = "\\t%42&lt;" * 500
+    pasted = before + FORMS[form](text, secret) + after
+    redacted = redact(pasted)
+    assert _core(secret) not in redacted
+    assert "REDACTED" in redacted
+    assert redacted.startswith(before), redacted[:80]
+    assert redacted.endswith(after), redacted[-80:]
+
+
 @pytest.mark.parametrize(("kind", "text", "secret", "kept"), CASES, ids=[c[0] for c in CASES])
 def test_redact_is_stable(kind: str, text: str, secret: str, kept: str) -> None:
     # normalize redacts again after every decoding step: a second pass must change nothing.

@@ -72,3 +72,24 @@ def test_service_import_does_not_load_cloud_sdks() -> None:
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_deferred_adapters_are_the_real_ones_in_the_same_order() -> None:
+    # GCP and Azure load on their first turn; their names and answers are the adapters' own.
+    from adapters.azure.adapter import AzureAdapter
+    from adapters.gcp.adapter import GcpAdapter
+
+    names = [adapter.name for adapter in registry.ADAPTERS]
+    assert names == ["kubernetes", "aws", GcpAdapter.name, AzureAdapter.name, "http"]
+    gcp = "ERROR: (gcloud.projects.describe) PERMISSION_DENIED: Permission 'resourcemanager.projects.get' denied"
+    assert registry.diagnose(gcp).provider == "gcp"
+
+
+def test_an_aws_paste_loads_neither_the_gcp_nor_the_azure_adapter() -> None:
+    probe = (
+        "import sys, adapters.registry as r;"
+        "d = r.diagnose('An error occurred (AccessDenied) when calling the PutObject operation: Access Denied');"
+        "print(d.provider, sorted(m for m in sys.modules if m.startswith(('adapters.gcp.a', 'adapters.azure.a'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["aws", "[]"]

@@ -383,3 +383,28 @@ def test_scan_reads_every_json_shape_the_same(tmp_path: Path) -> None:
     assert {k: g.count for k, g in as_lines.aggregator.groups.items()} == {
         k: g.count for k, g in as_array.aggregator.groups.items()
     }
+
+
+@pytest.mark.parametrize("indent", [None, 2], ids=["compact", "pretty"])
+def test_scan_records_larger_than_the_read_buffer_are_read_whole_and_counted_once(
+    tmp_path: Path, indent: int | None
+) -> None:
+    # Real records, with every 40th padded past the reader's 1 MiB chunk (a huge requestParameters,
+    # as a CloudFormation template or a policy document gives): a record cut at a buffer's end is
+    # read again whole, never skipped or counted twice, whether the denial is big or small.
+    records = _records(TRAIL)
+    padded = [
+        {**record, "requestParameters": {"template": "x" * (1_100_000 + n)}} if n % 40 == 0 else record
+        for n, record in enumerate(records)
+    ]
+    path = tmp_path / "big.json.gz"
+    with gzip.open(path, "wt", encoding="utf-8") as handle:
+        json.dump({"Records": padded}, handle, indent=indent, separators=None if indent else (",", ":"))
+    plain = _scan(TRAIL)
+    part = _scan(path)
+    assert part.stats.records == len(records) == plain.stats.records
+    assert part.stats.unreadable == 0
+    assert part.aggregator.denials == plain.aggregator.denials > 0
+    assert {k: g.count for k, g in part.aggregator.groups.items()} == {
+        k: g.count for k, g in plain.aggregator.groups.items()
+    }
