@@ -7,6 +7,7 @@ from typing import Annotated, Final, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from pydantic_core import to_json
 
 from api.catalog import Catalog
 from api.deps import enforce_rate_limit, require_api_key
@@ -16,6 +17,7 @@ from api.problems import Problem, problem_responses
 from api.request_log import REASON_ATTRIBUTE
 from api.schemas import DiagnoseRequest, DiagnoseResponse, LiveCheckResponse
 from api.services.diagnosis import VERDICT_FIELDS, diagnose_request, diagnose_verdict
+from api.services.diagnosis import diagnose as plain_diagnosis
 from api.services.history import HistoryWriter
 from api.services.least_privilege import IamActionIndex
 from api.services.response_cache import CachedDiagnosis, ResponseCache, with_id
@@ -65,22 +67,23 @@ async def answer(request: Request, body: DiagnoseRequest, fields: str) -> Respon
     cache: ResponseCache = request.app.state.response_cache
     key = None if body.live else cache.key(fields, await request.body())
     cached = cache.get(key, catalog.gcp_roles) if key is not None else None
+    on_loop = request_size(request) <= ON_LOOP_BYTES
     if cached is not None:
         response, payload = cached.verdict, cached.body
-    else:
-        if verdict_only and request_size(request) <= ON_LOOP_BYTES:
-            response = diagnose_verdict(body)
-        elif verdict_only:
-            response = await run_in_threadpool(diagnose_verdict, body)
-        elif request_size(request) <= ON_LOOP_BYTES:
+    elif body.live:  # the model itself: live checks fill in its confidence and outcomes below
+        if on_loop:
             response = diagnose_request(body, catalog, iam_index)
         else:  # a long paste costs milliseconds: in a worker thread, so /healthz and small pastes are not held up
             response = await run_in_threadpool(diagnose_request, body, catalog, iam_index)
-        # The model was built and validated by diagnose_request: serialise it once, without FastAPI
-        # validating it again against response_model (which stays for the OpenAPI document).
-        payload = _serialise(response, verdict_only)
+        payload = b""
+    else:
+        answered = _answer_verdict if verdict_only else _answer
+        if on_loop:
+            response, payload = answered(body, catalog, iam_index)
+        else:
+            response, payload = await run_in_threadpool(answered, body, catalog, iam_index)
         if key is not None:
-            cache.put(key, catalog.gcp_roles, CachedDiagnosis.of(response, payload))
+            cache.put(key, catalog.gcp_roles, CachedDiagnosis(response, payload))
     setattr(request.state, REASON_ATTRIBUTE, response.reason)  # for the JSON request log, when on
     metrics: Metrics = request.app.state.metrics
     metrics.observe(response.provider, response.reason, time.perf_counter() - started)
@@ -108,6 +111,39 @@ def _serialise(response: DiagnoseResponse, verdict_only: bool) -> bytes:
     if verdict_only:
         return response.model_dump_json(include=set(VERDICT_FIELDS)).encode()
     return response.model_dump_json().encode()
+
+
+def _answer(body: DiagnoseRequest, catalog: Catalog, iam_index: IamActionIndex) -> tuple[DiagnoseResponse, bytes]:
+    """The full answer's JSON, and its verdict (what the cache, the history and the metrics read).
+
+    From the plain core, serialised as the wire model serialises it (same keys in the same order, same
+    types: tests/api/test_diagnose_equivalence.py compares every corpus answer), without validating
+    our own data into ~20 models first (FastAPI would not validate it either: the route returns bytes).
+    """
+    data = plain_diagnosis(
+        body.error,
+        status_code=body.status_code,
+        headers=body.headers,
+        provider=body.provider,
+        catalog=catalog,
+        iam_index=iam_index,
+    )
+    data["confidence"] = float(data["confidence"])  # the model's type: 1 would print as 1.0
+    # (Validated, ~2 µs: pydantic's model_construct costs ~80 µs here, building a signature on each call.)
+    verdict = DiagnoseResponse.model_validate({**{field: data[field] for field in _VERDICT_DATA}, "guidance": None})
+    return verdict, to_json(data)
+
+
+def _answer_verdict(
+    body: DiagnoseRequest, _catalog: Catalog, _iam_index: IamActionIndex
+) -> tuple[DiagnoseResponse, bytes]:
+    """`?fields=verdict`: the verdict, and its JSON."""
+    response = diagnose_verdict(body)
+    return response, _serialise(response, verdict_only=True)
+
+
+# What a verdict holds besides `guidance` (null in a verdict); derived, findings and live take their defaults.
+_VERDICT_DATA: Final = tuple(sorted(VERDICT_FIELDS - {"guidance"}))
 
 
 def request_size(request: Request) -> int:
