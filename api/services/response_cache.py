@@ -49,13 +49,8 @@ class CachedDiagnosis:
     Not the whole model: its guidance objects would take twice the JSON's memory again.
     """
 
-    verdict: DiagnoseResponse
+    verdict: DiagnoseResponse  # the verdict fields only: guidance null, derived and findings empty
     body: bytes
-
-    @classmethod
-    def of(cls, response: DiagnoseResponse, body: bytes) -> CachedDiagnosis:
-        """Keep `response`'s JSON and its verdict fields only (guidance, derived and findings dropped)."""
-        return cls(response.model_copy(update={"guidance": None, "derived": {}, "findings": []}), body)
 
 
 class ResponseCache:
