@@ -12,6 +12,11 @@ A step applies when its `when` holds for the facts (a role-only command is not s
 user; the Access Troubleshooter step only with an authorization id); a step that does not apply is
 left out. A `grant` step takes its command from the provider's table for the resource type
 (api/grants.py).
+
+Which steps apply and what each lacks depend only on which facts are known (and refused) and on the
+few values a `when` compares: that is planned once per such case and kept with the entry, and each
+diagnosis only places its values into the plan's commands (a server sees the same few shapes of
+paste with ever different values).
 """
 
 from __future__ import annotations
