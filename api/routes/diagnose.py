@@ -16,8 +16,7 @@ from api.metrics import Metrics
 from api.problems import Problem, problem_responses
 from api.request_log import REASON_ATTRIBUTE
 from api.schemas import DiagnoseRequest, DiagnoseResponse, LiveCheckResponse
-from api.services.diagnosis import VERDICT_FIELDS, diagnose_request, diagnose_verdict
-from api.services.diagnosis import diagnose as plain_diagnosis
+from api.services.diagnosis import VERDICT_FIELDS, diagnose_body, diagnose_request, diagnose_verdict
 from api.services.history import HistoryWriter
 from api.services.least_privilege import IamActionIndex
 from api.services.response_cache import CachedDiagnosis, ResponseCache, with_id
@@ -120,14 +119,7 @@ def _answer(body: DiagnoseRequest, catalog: Catalog, iam_index: IamActionIndex) 
     types: tests/api/test_diagnose_equivalence.py compares every corpus answer), without validating
     our own data into ~20 models first (FastAPI would not validate it either: the route returns bytes).
     """
-    data = plain_diagnosis(
-        body.error,
-        status_code=body.status_code,
-        headers=body.headers,
-        provider=body.provider,
-        catalog=catalog,
-        iam_index=iam_index,
-    )
+    data = diagnose_body(body, catalog, iam_index)
     data["confidence"] = float(data["confidence"])  # the model's type: 1 would print as 1.0
     # (Validated, ~2 µs: pydantic's model_construct costs ~80 µs here, building a signature on each call.)
     verdict = DiagnoseResponse.model_validate({**{field: data[field] for field in _VERDICT_DATA}, "guidance": None})

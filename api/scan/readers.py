@@ -322,6 +322,14 @@ class _JsonBuffer:
             if not self.fill():
                 raise self.error("not valid JSON (or cut short)")
 
+    def closes(self, close: str, where: str) -> bool:
+        """Read the separator after a value: True for `close`, False for a comma, else raise."""
+        char = self.peek()
+        if char == close or char == ",":
+            self.pos += 1
+            return char == close
+        raise self.error(f"expected , or {close} {where}")
+
     def error(self, what: str) -> ScanError:
         return ScanError(f"{self.name}: {what} at character {self.consumed + self.pos}")
 
@@ -381,13 +389,8 @@ def _array(buffer: _JsonBuffer, stats: ReadStats) -> Iterator[Item]:
             if text[pos : pos + 2] == ",{":
                 buffer.pos = pos + 1  # compact ({...},{...}): the common case
                 continue
-            char = buffer.peek()
-            buffer.pos += 1
-            if char == "]":
+            if buffer.closes("]", "between records"):
                 return
-            if char != ",":
-                buffer.pos -= 1
-                raise buffer.error("expected , or ] between records")
             buffer.peek()  # to the next value, past any whitespace
     finally:
         stats.records += counted
@@ -411,13 +414,8 @@ def _object(buffer: _JsonBuffer, stats: ReadStats) -> Iterator[Item]:
                 yield from _array(buffer, stats)
             else:
                 rest[key] = buffer.value()
-            char = buffer.peek()
-            buffer.pos += 1
-            if char == "}":
+            if buffer.closes("}", "in an object"):
                 break
-            if char != ",":
-                buffer.pos -= 1
-                raise buffer.error("expected , or } in an object")
     if not streamed:
         stats.records += 1
         yield rest

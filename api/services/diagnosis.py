@@ -67,7 +67,16 @@ def diagnose_request(
     """Return the diagnosis and rendered guidance for one request, as the wire model (see `diagnose`)."""
     from api.schemas import DiagnoseResponse
 
-    response = diagnose(
+    return DiagnoseResponse.model_validate(diagnose_body(request, catalog, iam_index))
+
+
+def diagnose_body(
+    request: DiagnoseRequest,
+    catalog: DiagnosisCatalog,
+    iam_index: IamActionIndex | Callable[[], IamActionIndex] | None = None,
+) -> dict[str, Any]:
+    """Return `diagnose` of a validated request body, as plain JSON data (the service's routes)."""
+    return diagnose(
         request.error,
         status_code=request.status_code,
         headers=request.headers,
@@ -75,7 +84,6 @@ def diagnose_request(
         catalog=catalog,
         iam_index=iam_index,
     )
-    return DiagnoseResponse.model_validate(response)
 
 
 def diagnose(

@@ -19,7 +19,7 @@ import pytest
 from api.catalog import Catalog
 from api.main import create_app
 from api.routes import diagnose as diagnose_route
-from api.services.diagnosis import diagnose as plain_diagnosis
+from api.services.diagnosis import diagnose_body
 from api.settings import Settings
 from tests.conftest import app_database_url
 from tests.servers import serving
@@ -28,15 +28,15 @@ from tests.servers import serving
 def test_a_slow_long_paste_does_not_block_other_requests(
     catalog: Catalog, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = plain_diagnosis
+    real = diagnose_body
 
-    def slow_for_long_pastes(error: Any, **kwargs: Any) -> dict[str, Any]:
-        if isinstance(error, str) and len(error) > 10_000:
+    def slow_for_long_pastes(body: Any, *args: Any) -> dict[str, Any]:
+        if isinstance(body.error, str) and len(body.error) > 10_000:
             time.sleep(2)  # stands for a costly classification of a long, hostile paste
-        return real(error, **kwargs)
+        return real(body, *args)
 
     # The diagnosis the route runs for a full answer (the plain core, serialised as the wire model).
-    monkeypatch.setattr(diagnose_route, "plain_diagnosis", slow_for_long_pastes)
+    monkeypatch.setattr(diagnose_route, "diagnose_body", slow_for_long_pastes)
     settings = Settings(database_url=app_database_url(tmp_path), data_dir=tmp_path)
     with serving(create_app(settings, catalog=catalog)) as base:
         finished: dict[str, float] = {}
