@@ -18,7 +18,7 @@ from api.catalog import Catalog
 from api.catalog_snapshot import load_catalog_snapshot
 from api.plain_catalog import PlainCatalog
 from api.schemas import DiagnoseRequest
-from api.services.diagnosis import diagnose, diagnose_request
+from api.services.diagnosis import diagnose_body, diagnose_request
 from api.services.least_privilege import IamActionIndex, load_iam_index
 from tests.adapters.harness import load_payloads
 
@@ -60,14 +60,7 @@ def test_the_plain_path_answers_as_the_service_does(
 ) -> None:
     request = DiagnoseRequest.model_validate(body)
     service = diagnose_request(request, catalog, iam_index).model_dump(mode="json")
-    cli = diagnose(
-        request.error,
-        status_code=request.status_code,
-        headers=request.headers,
-        provider=request.provider,
-        catalog=plain,
-        iam_index=iam_index,
-    )
+    cli = diagnose_body(request, plain, iam_index)  # the plain core, from the plain snapshot
     assert json.dumps(cli, ensure_ascii=False) == json.dumps(service, ensure_ascii=False)
 
 
