@@ -295,6 +295,7 @@ class CompiledEntry:
         *,
         for_case: bool = True,
         derived: Mapping[str, str] | None = None,
+        placed: PlacedFacts | None = None,
     ) -> dict[str, Any]:
         """Return the entry as a guidance object for these facts: the steps that apply, commands filled.
 
@@ -302,13 +303,13 @@ class CompiledEntry:
         over both it and the derived values. `for_case=False` is an entry shown on its own page (a docs
         site, an export): no case, so every step is kept. A diagnosis always chooses, even when the paste
         stated nothing: a step that needs a fact it lacks is left out. `derived` may pass the derived
-        values when the caller has them already.
+        values when the caller has them already; `placed`, `placed_facts` of all of them (derived, extra
+        and facts, facts winning), when the caller shares it with the trace.
         """
-        known = {**(derived_facts(facts) if derived is None else derived), **(extra or {}), **facts}
-        refused = {key for key, value in known.items() if not placeable(value, key)}
-        known = {key: value for key, value in known.items() if key not in refused}
-        plan = self._plan(known, refused, for_case)
-        quoted = QuotedFacts(known)
+        if placed is None:
+            placed = placed_facts({**(derived_facts(facts) if derived is None else derived), **(extra or {}), **facts})
+        plan = self._plan(placed, for_case)
+        quoted = placed.quoted
         document = dict(self.document)
         for section, steps in plan.sections:
             rendered = []
@@ -325,22 +326,22 @@ class CompiledEntry:
             document["refused_facts"] = list(plan.refused)
         return document
 
-    def _plan(self, known: Mapping[str, str | int], refused: set[str], for_case: bool) -> _RenderPlan:
+    def _plan(self, placed: PlacedFacts, for_case: bool) -> _RenderPlan:
         """The rendering for this case, made once per case: which steps apply, what each lacks.
 
         Everything but the placed values depends only on which facts are known and refused and on the
         few values `applies` and the grant tables compare, so pastes that differ only in their values
         (another user, another bucket) share one plan, and each diagnosis only fills in the values.
         """
-        key = (case_of(known), known.get("grant_on"), frozenset(refused), for_case)
+        key = (placed.case, placed.usable.get("grant_on"), placed.refused, for_case)
         plan = self._plans.get(key)
         if plan is None:
             if len(self._plans) >= _MAX_PLANS:  # bounded whatever the traffic: a rebuild costs one walk
                 self._plans.clear()
-            plan = self._plans[key] = self._walk(known, refused, for_case)
+            plan = self._plans[key] = self._walk(placed.usable, placed.refused, for_case)
         return plan
 
-    def _walk(self, known: Mapping[str, str | int], refused: set[str], for_case: bool) -> _RenderPlan:
+    def _walk(self, known: Mapping[str, str | int], refused: frozenset[str], for_case: bool) -> _RenderPlan:
         sections: list[tuple[str, tuple[tuple[dict[str, Any], str | None], ...]]] = []
         missing: set[str] = set()
         for section in ("diagnosis", "fix", "verify"):
@@ -415,6 +416,33 @@ class QuotedFacts(dict[str, str]):
     def __missing__(self, key: str) -> str:
         quoted = self[key] = shell_quote(str(self._facts[key]))
         return quoted
+
+
+@dataclass(frozen=True, slots=True)
+class PlacedFacts:
+    """One diagnosis's facts as its commands take them, worked out once for the guidance and the trace.
+
+    `usable` holds the placeable facts (`placeable`), `refused` the keys of the others, `case` is
+    `case_of(usable)` (what the plans are kept by), and `quoted` fills the plans' commands, quoting
+    each value once whichever command uses it first.
+    """
+
+    usable: dict[str, str | int]
+    refused: frozenset[str]
+    case: tuple[object, ...]
+    quoted: QuotedFacts
+
+
+def placed_facts(known: Mapping[str, str | int]) -> PlacedFacts:
+    """Split the known facts and derived values into those a command may hold and those it may not."""
+    usable: dict[str, str | int] = {}
+    refused: list[str] = []
+    for key, value in known.items():
+        if placeable(value, key):
+            usable[key] = value
+        else:
+            refused.append(key)
+    return PlacedFacts(usable, frozenset(refused), case_of(usable), QuotedFacts(usable))
 
 
 def case_of(known: Mapping[str, str | int]) -> tuple[object, ...]:

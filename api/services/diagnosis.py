@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Final
 from adapters.derived import DERIVED_FROM, derived_facts
 from adapters.registry import diagnose as classify
 from api.grants import gcp_binding
-from api.render import compiled_template
+from api.render import compiled_template, placed_facts
 from api.services.identity import identity
 from api.services.least_privilege import IMPLICIT_DENY_PREFIX, IamActionIndex
 from api.services.trace import trace
@@ -109,20 +109,24 @@ def diagnose(
     permission = facts.get("permission")
     roles = catalog.gcp_roles.suggest(permission) if catalog.gcp_roles and isinstance(permission, str) else None
     extra = {"role": roles["roles"][0], "grant_on": roles["grant_on"]} if roles else None
-    guidance = compiled.render(facts, extra, derived=derived) if compiled else None
+    known = {**derived, **facts}  # stated facts win over what is derived from them
+    # Which facts commands may hold, their quoted values and the case, once for the guidance and the
+    # trace (a role suggestion adds facts of its own: its guidance works them out again).
+    placed = placed_facts(known)
+    guidance = compiled.render(facts, extra, derived=derived, placed=None if extra else placed) if compiled else None
     if guidance is not None and roles is not None and reason is not None and reason.startswith("gcp.authz."):
         # The smallest predefined role that holds the denied permission, and the command to grant it
         # on the resource the paste names (or the level the role is usually granted on).
         command = gcp_binding(roles["grant_on"], derived.get("resource_type"))
         template = compiled_template(command, catalog.placeholder_keys)
-        known = {**derived, "role": roles["roles"][0], **facts}
-        roles["command"] = template.render(known)
-        roles["missing"] = sorted(key for key in template.fact_keys if key not in known)
+        with_role = {**derived, "role": roles["roles"][0], **facts}
+        roles["command"] = template.render(with_role)
+        roles["missing"] = sorted(key for key in template.fact_keys if key not in with_role)
         roles["changes"] = roles["changes_state"] = True  # a grant: every surface marks it as a change
         guidance["role_suggestion"] = roles
-    if guidance is not None and (layers := trace(reason, {**derived, **facts}, catalog)) is not None:
+    if guidance is not None and (layers := trace(reason, known, catalog, placed)) is not None:
         guidance["trace"] = layers  # the provider's evaluation order, the layer that said no marked
-    if guidance is not None and (caller := identity(diagnosis.provider, {**derived, **facts})) is not None:
+    if guidance is not None and (caller := identity(diagnosis.provider, known)) is not None:
         guidance["identity"] = caller  # who really made the call, and why each part matters here
     action, resource = facts.get("action"), facts.get("resource")
     implicit_deny = reason is not None and reason.startswith(IMPLICIT_DENY_PREFIX)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Final, Literal
 
-from api.render import QuotedFacts, case_of, usable_facts
+from api.render import PlacedFacts, placed_facts
 
 if TYPE_CHECKING:
     from api.plain_catalog import EntryLookup  # the validated catalogue or the CLI's plain one
@@ -169,16 +169,22 @@ def _gcp_denied_text(reason: str, layer: str) -> str:
     }[layer]
 
 
-def trace(reason: str | None, known: Mapping[str, str | int], catalog: EntryLookup) -> list[dict[str, object]] | None:
-    """Return the trace for a diagnosis: each layer in order with its status, proof and inspect command."""
+def trace(
+    reason: str | None, known: Mapping[str, str | int], catalog: EntryLookup, placed: PlacedFacts | None = None
+) -> list[dict[str, object]] | None:
+    """Return the trace for a diagnosis: each layer in order with its status, proof and inspect command.
+
+    `placed` is `placed_facts(known)` when the caller has it (the guidance was rendered from it).
+    """
     if not reason:
         return None
     layers = _layers(reason)
     if layers is None:
         return None
-    usable = usable_facts(known)  # once, not once per layer: it was 40% of a diagnosis
-    case = case_of(usable)  # which inspection step each layer shows depends on this alone (cached per case)
-    quoted = QuotedFacts(usable)
+    if placed is None:
+        placed = placed_facts(known)  # once, not once per layer: it was 40% of a diagnosis
+    # Which inspection step each layer shows depends on the case alone (planned once per case).
+    usable, case, quoted = placed.usable, placed.case, placed.quoted
     rows: list[dict[str, object]] = []
     for layer, verdict, proves, asked in layers:
         compiled = catalog.get(asked) if asked else None
