@@ -45,6 +45,7 @@ _HEADER_LINE = lazy_compile(r"^[<\s]{0,3}([A-Za-z][A-Za-z0-9-]{1,63}):[ \t]?(.{0
 # The XML documents providers return: S3 <Error>, EC2 <Response>, Query <ErrorResponse>
 _XML_START = lazy_compile(r"<\?xml[^>]{0,200}\?>|<(Error|ErrorResponse|Response)(?:\s[^<>]{0,300})?>")
 _MAX_XML_CANDIDATES: Final = 4
+_DECODER: Final = json.JSONDecoder()  # holds no state between calls: one for every paste
 
 
 def normalize(
@@ -175,7 +176,7 @@ def _find_json(text: str) -> Any:
             return json.loads(stripped)
         except (ValueError, RecursionError):
             pass
-    decoder = json.JSONDecoder()
+    decoder = _DECODER
     start = 0
     for _ in range(_MAX_JSON_CANDIDATES):
         start = text.find("{", start)

@@ -287,6 +287,8 @@ def redact_json(data: Any) -> Any:
     changed. The strings are read in one pass (joined, one per line) and only those a secret
     touches are redacted on their own: a body of thousands of short strings costs one scan.
     """
+    if data is None:
+        return None  # most pastes hold no JSON: nothing to walk
     root: list[Any] = [data]
     stack: list[tuple[Any, Any]] = [(root, 0)]  # (container, key) of a value still to walk
     values: list[tuple[Any, Any]] = []  # (container, key) of each string value

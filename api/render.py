@@ -77,16 +77,20 @@ def placeable(value: str | int, key: str | None = None) -> bool:
     stand-in the paster typed for a hidden value (`<accountid>`, `?`, `xxx`): quoted, it would run
     against an account or project named "<accountid>"; as a variable, the user is asked for it."""
     text = str(value)
-    if key in _LOWER_CASE_KEYS and any(char.isupper() for char in text):
+    # (islower: some letter and none upper case, the usual id, answered without the walk)
+    if key in _LOWER_CASE_KEYS and not text.islower() and any(char.isupper() for char in text):
         return False  # PROJECT-NAME, REGION, MY_PROJECT: GCP ids are lower case
     if not text.isprintable() and _CONTROL.search(text) is not None:  # printable: no control character
         return False
-    # A stand-in has a "<" or "***", or is the whole value (so starts with "?", "x", "X", "." or a capital):
-    # any other value is placeable without running the pattern (this runs for every fact of a diagnosis).
+    # A stand-in has a "<" or "***", or is the whole value (so starts with "?", "x", "X", "." or a capital;
+    # one that starts with a capital is REDACTED or has a "_"): any other value is placeable without
+    # running the pattern (this runs for every fact of a diagnosis; ListRoles, AccessDenied are common).
     first = text[:1]
-    if "<" not in text and "***" not in text and not (first in _STAND_IN_FIRST or "A" <= first <= "Z"):
-        return True
-    return _STAND_IN.search(text) is None
+    if "<" in text or "***" in text or first in _STAND_IN_FIRST:
+        return _STAND_IN.search(text) is None
+    if "A" <= first <= "Z" and ("_" in text or text == "REDACTED"):
+        return _STAND_IN.search(text) is None
+    return True
 
 
 def usable_facts(known: Mapping[str, str | int]) -> dict[str, str | int]:
