@@ -160,14 +160,11 @@ def diagnose(
         "guidance": guidance,
         "derived": derived,
         "findings": [
-            *(
-                {"field": f.field, "value": f.value, "evidence": f.evidence, "basis": f.basis}
-                for f in diagnosis.findings
-            ),
-            *(
-                {"field": key, "value": value, "evidence": "inferred", "basis": _derived_basis(key)}
-                for key, value in derived.items()
-            ),
+            {"field": f.field, "value": f.value, "evidence": f.evidence, "basis": f.basis} for f in diagnosis.findings
+        ]
+        + [
+            {"field": key, "value": value, "evidence": "inferred", "basis": _derived_basis(key)}
+            for key, value in derived.items()
         ],
         "variant": diagnosis.variant,
         "id": None,
@@ -177,4 +174,8 @@ def diagnose(
 
 
 def _derived_basis(key: str) -> str:
-    return f"derived from the {DERIVED_FROM.get(key, 'resource')}"
+    basis = _DERIVED_BASES.get(key)
+    return basis if basis is not None else f"derived from the {DERIVED_FROM.get(key, 'resource')}"
+
+
+_DERIVED_BASES: Final = {key: f"derived from the {source}" for key, source in DERIVED_FROM.items()}
