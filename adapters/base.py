@@ -93,6 +93,8 @@ class FindingsBuilder:
 
     def add(self, field: str, value: FactValue | None, evidence: Evidence, basis: str) -> None:
         """Record a finding unless the value is empty or the field is already known."""
+        if value is None or field in self._findings:
+            return  # most calls: a value the payload lacks, or a field an earlier reading filled
         if isinstance(value, str) and not value.isprintable():
             # Every fact ends up in a terminal, a log line or a command: no control characters
             # (ESC c resets a terminal, BEL, backspace rewrites what is shown), whichever adapter read it.

@@ -422,7 +422,7 @@ class QuotedFacts(dict[str, str]):
         return quoted
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: one is made per diagnosis, and a frozen one costs twice as much to make
 class PlacedFacts:
     """One diagnosis's facts as its commands take them, worked out once for the guidance and the trace.
 
