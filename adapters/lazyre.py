@@ -260,6 +260,16 @@ def _prefiltered(compiled: re.Pattern[str], literals: tuple[str, ...]) -> dict[s
     def gated(method: Callable[[str, int, int], re.Match[str] | None]) -> Callable[..., re.Match[str] | None]:
         # `present` inlined for a short text, the usual call: a classification makes ~70 searches and
         # matches, most answered "no match" at the literals, where a second Python call was half the cost.
+        if not caseless and len(literals) == 1:  # most patterns: one literal, case-sensitive
+            (literal,) = literals
+
+            def call_one(string: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
+                if len(string) < LONG_TEXT:
+                    return method(string, pos, endpos) if literal in string else None
+                return method(string, pos, endpos) if present(string) else None
+
+            return call_one
+
         def call(string: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
             text = string
             if caseless:

@@ -51,8 +51,13 @@ def _spans(matches: list[re.Match[str] | None]) -> list[object]:
 def test_every_adapter_pattern_answers_as_re_does(pattern: LazyPattern) -> None:
     reference = re.compile(pattern.pattern, pattern.flags)
     fresh = lazy_compile(pattern.pattern, pattern.flags)
-    # Every method shares one prefilter; search and finditer show it never skips a text with a match.
+    # The prefilter never skips a text with a match: search, match and fullmatch share one gate (short
+    # and long texts, one literal or several, caseless or not), finditer and the rest another.
     assert _spans([fresh.search(text) for text in TEXTS]) == _spans([reference.search(text) for text in TEXTS])
+    for text in TEXTS:
+        for start in (0, text.find(":") + 1):  # at the start, and from a position inside the text
+            assert _spans([fresh.match(text, start)]) == _spans([reference.match(text, start)])
+            assert _spans([fresh.fullmatch(text, start)]) == _spans([reference.fullmatch(text, start)])
     assert [[m.span() for m in fresh.finditer(t)] for t in TEXTS] == [
         [m.span() for m in reference.finditer(t)] for t in TEXTS
     ]
