@@ -4,9 +4,10 @@ The full answer is ~17 KB of nested dicts and lists; pydantic-core's `to_json` t
 ~310 µs uncached diagnosis, orjson ~7 µs for the same bytes (bench/RESULTS.md). Both write compact
 JSON, keys in insertion order, non-ASCII as UTF-8, control characters escaped the same way, floats
 in their shortest form; tests/api/test_json_bytes.py holds them to the same bytes. (They differ on
-NaN and infinity, null against NaN: an answer's one float is its rounded confidence, never either.) orjson refuses what
-pydantic-core accepts (an integer past 64 bits, a lone surrogate, a set, a key that is not a string):
-such an answer goes through `to_json`, so the output never depends on which one wrote it.
+NaN and infinity, null against NaN: an answer's one float is its rounded confidence, never either.)
+What orjson refuses and pydantic-core writes (an integer past 64 bits, a set, a key that is not a
+string) goes through `to_json`, so the output never depends on which one wrote it; a lone surrogate
+is refused by both, as before.
 """
 
 from __future__ import annotations
