@@ -17,7 +17,7 @@ from api.json_bytes import json_bytes
 
 # What an answer holds: strings (any valid Unicode: no lone surrogates, as UTF-8 cannot hold them),
 # 64-bit integers, finite floats, booleans, null, and lists and string-keyed dicts of those.
-_TEXT = st.text(st.characters(exclude_categories=("Cs",)))
+_TEXT = st.text(st.characters(exclude_categories=["Cs"]))
 _LEAF = st.one_of(
     _TEXT,
     st.integers(min_value=-(2**63), max_value=2**64 - 1),
