@@ -93,11 +93,6 @@ def placeable(value: str | int, key: str | None = None) -> bool:
     return True
 
 
-def usable_facts(known: Mapping[str, str | int]) -> dict[str, str | int]:
-    """The facts that may go into a command (see `placeable`)."""
-    return {key: value for key, value in known.items() if placeable(value, key)}
-
-
 @dataclass(frozen=True)
 class CommandTemplate:
     """A command split into literal text and fact names: ("aws iam get-role --role-name ", "role")."""
@@ -254,17 +249,17 @@ class CompiledEntry:
         return template
 
     def inspection(
-        self, known: Mapping[str, str | int], usable: Mapping[str, str | int] | None = None
+        self, known: Mapping[str, str | int], placed: PlacedFacts | None = None
     ) -> tuple[str, list[str]] | None:
         """Return the first read-only diagnosis command that applies to these facts, filled, and what it lacks.
 
         A step whose facts are all known wins over an earlier one that still needs some; a step that
         changes state is never an inspection. `known` holds the facts and derived values together;
-        `usable`, when given, is `usable_facts(known)`, computed once by a caller that asks several entries.
+        `placed`, when given, is `placed_facts(known)`, worked out once by a caller that asks several entries.
         """
-        usable = usable if usable is not None else usable_facts(known)
-        chosen = self.inspection_plan(usable, case_of(usable))
-        return (chosen[0].format_map(QuotedFacts(usable)), list(chosen[1])) if chosen is not None else None
+        placed = placed if placed is not None else placed_facts(known)
+        chosen = self.inspection_plan(placed.usable, placed.case)
+        return (chosen[0].format_map(placed.quoted), list(chosen[1])) if chosen is not None else None
 
     def inspection_plan(
         self, usable: Mapping[str, str | int], case: tuple[object, ...]

@@ -174,8 +174,8 @@ def diagnose(
 
 
 def _derived_basis(key: str) -> str:
-    basis = _DERIVED_BASES.get(key)
-    return basis if basis is not None else f"derived from the {DERIVED_FROM.get(key, 'resource')}"
+    return _DERIVED_BASES.get(key, "derived from the resource")
 
 
+# Made once: every diagnosis names the basis of each derived value.
 _DERIVED_BASES: Final = {key: f"derived from the {source}" for key, source in DERIVED_FROM.items()}
